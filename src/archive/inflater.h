@@ -1,0 +1,66 @@
+// Push-based gzip inflation with zlib (FORMAT.md 2, checks A2, A8): one
+// member, CRC and ISIZE checked, trailing bytes reported, output capped.
+#ifndef CVDGUARD_ARCHIVE_INFLATER_H_
+#define CVDGUARD_ARCHIVE_INFLATER_H_
+
+#include <zlib.h>
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <vector>
+
+#include "archive/sink.h"
+
+namespace cvdguard::internal {
+
+class GzipInflater {
+ public:
+  // Receives inflated bytes in order.
+  using DataSink = std::function<void(std::span<const std::uint8_t>)>;
+
+  // `file_offset` is where the gzip stream starts in the file (for finding
+  // offsets). `max_output` is a hard cap: the bytes beyond it are never
+  // produced; exceeding it reports `cap_code`.
+  GzipInflater(std::uint64_t file_offset, std::uint64_t max_output, Code cap_code,
+               std::string cap_message, DataSink data, FindingSink findings);
+  ~GzipInflater();
+  GzipInflater(const GzipInflater&) = delete;
+  GzipInflater& operator=(const GzipInflater&) = delete;
+
+  void Update(std::span<const std::uint8_t> in);
+  void Finish();
+
+  bool failed() const { return state_ == State::kFailed; }
+  bool ended() const { return state_ == State::kEnded; }
+  std::uint64_t total_in() const { return total_in_; }
+  std::uint64_t total_out() const { return total_out_; }
+
+ private:
+  enum class State { kRunning, kEnded, kFailed };
+  void Fail(Code code, std::uint64_t offset, std::string message);
+  void Emit(std::span<const std::uint8_t> out);
+  void OnTrailing(std::span<const std::uint8_t> in);
+
+  z_stream zs_{};
+  bool zs_ready_ = false;
+  State state_ = State::kRunning;
+  std::uint64_t file_offset_;
+  std::uint64_t max_output_;
+  Code cap_code_;
+  std::string cap_message_;
+  std::uint64_t total_in_ = 0;   // compressed bytes consumed by the member
+  std::uint64_t total_out_ = 0;  // inflated bytes emitted
+  std::uint64_t trailing_ = 0;   // bytes after the member
+  std::uint8_t trailing_first_[2] = {0, 0};
+  DataSink data_;
+  FindingSink findings_;
+  std::vector<std::uint8_t> out_;
+};
+
+// Compresses bytes into one gzip member (MTIME 0, no name), as sigtool does.
+bool GzipCompress(std::span<const std::uint8_t> in, int level, std::vector<std::uint8_t>* out);
+
+}  // namespace cvdguard::internal
+
+#endif  // CVDGUARD_ARCHIVE_INFLATER_H_

@@ -1,0 +1,74 @@
+// cvdguard info: sigtool --info compatible output.
+#include <iostream>
+
+#include "cli/command.h"
+#include "cli/verify_flags.h"
+#include "cvdguard/validator.h"
+
+namespace cvdguard::cli {
+namespace {
+
+struct InfoArgs {
+  VerifyFlags flags;
+  std::string file;
+};
+
+int RunInfo(const InfoArgs& a) {
+  VerifyOptions options;
+  std::string error;
+  if (!BuildVerifyOptions(a.flags, &options, &error)) {
+    std::cerr << "cvdguard info: " << error << "\n";
+    return kExitUsage;
+  }
+  const Report r = VerifyPath(a.file, options);
+  if (r.verdict == Verdict::kError) {
+    for (const auto& f : r.findings) std::cerr << "ERROR: " << f.message << "\n";
+    return kExitIo;
+  }
+  // Same fields, order and wording as `sigtool --info`.
+  std::cout << "File: " << a.file << "\n";
+  if (r.header.present) {
+    std::string bt = r.header.build_time;
+    const auto dash = bt.find('-');
+    if (dash != std::string::npos) bt[dash] = ':';
+    std::cout << "Build time: " << bt << "\n";
+    std::cout << "Version: " << (r.header.has_version ? std::to_string(r.header.version) : "?") << "\n";
+    std::cout << "Signatures: " << (r.header.has_sigs ? std::to_string(r.header.sigs) : "?") << "\n";
+    std::cout << "Functionality level: "
+              << (r.header.has_flevel ? std::to_string(r.header.flevel) : "?") << "\n";
+    std::cout << "Builder: " << r.header.builder << "\n";
+    if (r.kind == Kind::kCvd || r.kind == Kind::kCud) {
+      std::cout << "MD5: " << r.header.md5 << "\n";
+      std::cout << "Digital signature: " << r.header.dsig << "\n";
+    }
+  }
+  if (r.verdict == Verdict::kValid) {
+    std::cout << "Verification OK.\n";
+    return kExitOk;
+  }
+  for (const auto& f : r.findings) {
+    if (f.severity >= Severity::kError) {
+      std::cout << "Verification FAILED: " << CodeName(f.code) << " (" << CodeNumber(f.code)
+                << "): " << f.message << "\n";
+      break;
+    }
+  }
+  return kExitInvalid;
+}
+
+void AddInfo(CLI::App& app, Context& ctx) {
+  auto args = std::make_shared<InfoArgs>();
+  CLI::App* sub = app.add_subcommand(
+      "info",
+      "Print the header like `sigtool --info`, ending with 'Verification OK.' or the reason. "
+      "Exit 0 valid, 1 invalid, 3 unreadable.");
+  sub->add_option("FILE", args->file, "A .cvd/.cld/.cud file")->required();
+  AddVerifyFlags(sub, &args->flags);
+  sub->callback([args, &ctx] { ctx.exit_code = RunInfo(*args); });
+}
+
+}  // namespace
+
+CVDGUARD_REGISTER_COMMAND("info", AddInfo);
+
+}  // namespace cvdguard::cli

@@ -1,0 +1,183 @@
+#include "cli/verify_flags.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace cvdguard::cli {
+namespace {
+
+bool ReadWhole(const std::string& path, std::string* out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  *out = ss.str();
+  return static_cast<bool>(in) || in.eof();
+}
+
+bool IsDefinitionName(const std::string& name) {
+  const auto lower = [](std::string s) {
+    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+  }(name);
+  for (const char* ext : {".cvd", ".cld", ".cud", ".cdiff"}) {
+    if (lower.size() > std::strlen(ext) && lower.ends_with(ext)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool ParseTimeArg(const std::string& text, std::int64_t* out) {
+  if (text.empty()) return false;
+  if (std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    const auto res = std::from_chars(text.data(), text.data() + text.size(), *out);
+    return res.ec == std::errc() && res.ptr == text.data() + text.size();
+  }
+  // YYYY-MM-DDTHH:MM:SSZ (UTC only).
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
+  char z = 0;
+  if (text.size() != 20 ||
+      std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c", &y, &mo, &d, &h, &mi, &s, &z) != 7 ||
+      z != 'Z' || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' ||
+      text[16] != ':') {
+    return false;
+  }
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return false;
+  // Days from civil (proleptic Gregorian).
+  const int yy = y - (mo <= 2 ? 1 : 0);
+  const int era = (yy >= 0 ? yy : yy - 399) / 400;
+  const int yoe = yy - era * 400;
+  const int doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  const std::int64_t days = static_cast<std::int64_t>(era) * 146097 + doe - 719468;
+  *out = days * 86400 + h * 3600 + mi * 60 + s;
+  return true;
+}
+
+void AddVerifyFlags(CLI::App* sub, VerifyFlags* f) {
+  sub->add_option("--key", f->keys,
+                  "Trust an extra RSA public key: ROLE:FILE.pem, ROLE = cvd (header dsig), "
+                  "info (.info DSIG) or cdiff (.cdiff trailer). Repeatable.")
+      ->type_name("ROLE:FILE");
+  sub->add_flag("--no-official-keys", f->no_official_keys,
+                "Do not trust ClamAV's built-in keys K1/K2/K3");
+  sub->add_option("--certs", f->certs,
+                  "Trust store for .sign files: a directory of .pem/.crt CA certificates, or one "
+                  "file. Without it a .sign cannot be verified.");
+  sub->add_option("--sign", f->sign, "Use this .sign file instead of looking beside the file");
+  sub->add_option("--sign-policy", f->sign_policy,
+                  "default (.sign first, legacy fallback), fips (.sign required, no MD5), or "
+                  "both (.sign and legacy must both be valid)")
+      ->check(CLI::IsMember({"default", "fips", "both"}));
+  sub->add_option("--at", f->at,
+                  "Verification time: ISO 8601 UTC (2026-01-01T00:00:00Z) or Unix seconds");
+  sub->add_option("--engine-flevel", f->engine_flevel,
+                  "Functionality level of the engine you target (flevel checks and .sign "
+                  "line filtering); none by default")
+      ->check(CLI::Range(0LL, 4294967295LL));
+  sub->add_option("--installed-version", f->installed_version,
+                  "Installed version: refuse a lower version (downgrade)")
+      ->check(CLI::Range(0LL, 4294967295LL));
+  sub->add_flag("--no-lint", f->no_lint, "Do not lint the signature files inside");
+  sub->add_flag("--require-signed", f->require_signed, "Refuse unsigned .cud containers");
+  sub->add_flag("--allow-noncanonical", f->allow_noncanonical,
+                "Accept non-canonical dsig encodings (value >= n, redundant digits) with a "
+                "warning instead of an error");
+}
+
+bool BuildVerifyOptions(const VerifyFlags& f, VerifyOptions* out, std::string* error) {
+  VerifyOptions o;
+  o.use_official_keys = !f.no_official_keys;
+  for (const auto& spec : f.keys) {
+    const auto colon = spec.find(':');
+    if (colon == std::string::npos) {
+      *error = "--key '" + spec + "': expected ROLE:FILE.pem";
+      return false;
+    }
+    const std::string role = spec.substr(0, colon);
+    TrustedKey k;
+    if (role == "cvd") {
+      k.role = KeyRole::kCvd;
+    } else if (role == "info") {
+      k.role = KeyRole::kInfo;
+    } else if (role == "cdiff") {
+      k.role = KeyRole::kCdiff;
+    } else {
+      *error = "--key '" + spec + "': ROLE must be cvd, info or cdiff";
+      return false;
+    }
+    const std::string file = spec.substr(colon + 1);
+    if (!ReadWhole(file, &k.pem)) {
+      *error = "--key: cannot read '" + file + "'";
+      return false;
+    }
+    k.label = file;
+    o.keys.push_back(std::move(k));
+  }
+  o.certs_path = f.certs;
+  if (!f.sign.empty()) o.sign_path = f.sign;
+  o.sign_policy = f.sign_policy == "fips"   ? SignPolicy::kFips
+                  : f.sign_policy == "both" ? SignPolicy::kBoth
+                                            : SignPolicy::kDefault;
+  if (!f.at.empty()) {
+    std::int64_t t = 0;
+    if (!ParseTimeArg(f.at, &t)) {
+      *error = "--at '" + f.at + "': expected ISO 8601 UTC like 2026-01-01T00:00:00Z or Unix seconds";
+      return false;
+    }
+    o.at_time = t;
+  }
+  if (f.engine_flevel >= 0) o.engine_flevel = static_cast<std::uint32_t>(f.engine_flevel);
+  if (f.installed_version >= 0) o.installed_version = static_cast<std::uint32_t>(f.installed_version);
+  o.lint = !f.no_lint;
+  o.require_signed = f.require_signed;
+  o.strict_signature_encoding = !f.allow_noncanonical;
+  *out = std::move(o);
+  return true;
+}
+
+TextStyle DetectStyle(bool quiet) {
+  TextStyle s;
+  s.quiet = quiet;
+  const char* no_color = std::getenv("NO_COLOR");
+  s.color = isatty(STDOUT_FILENO) == 1 && (no_color == nullptr || *no_color == '\0');
+  return s;
+}
+
+std::vector<std::string> ExpandInputs(const std::vector<std::string>& inputs,
+                                      std::vector<std::string>* errors) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> out;
+  for (const auto& in : inputs) {
+    std::error_code ec;
+    if (fs::is_directory(in, ec)) {
+      std::vector<std::string> found;
+      for (fs::recursive_directory_iterator it(in, fs::directory_options::skip_permission_denied, ec), end;
+           !ec && it != end; it.increment(ec)) {
+        const auto name = it->path().filename().string();
+        if (!name.empty() && name.front() == '.') {
+          if (it->is_directory(ec)) it.disable_recursion_pending();
+          continue;
+        }
+        if (it->is_regular_file(ec) && IsDefinitionName(name)) found.push_back(it->path().string());
+      }
+      if (ec) errors->push_back(in + ": " + ec.message());
+      std::sort(found.begin(), found.end());
+      out.insert(out.end(), found.begin(), found.end());
+    } else {
+      out.push_back(in);
+    }
+  }
+  return out;
+}
+
+}  // namespace cvdguard::cli

@@ -1,0 +1,120 @@
+// Sweeps over a small real file: bit flips, truncations, and chunking
+// invariance of the streaming validator.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "cvdguard/validator.h"
+#include "testing/assembly.h"
+#include "testing/fixtures.h"
+
+namespace cvdguard::testing {
+namespace {
+
+VerifyOptions Official() {
+  VerifyOptions o;
+  o.discover_sign = false;
+  o.file_name = "test-1.cvd";
+  o.lint = false;  // lint has its own tests; the sweeps are about the container
+  return o;
+}
+
+std::vector<std::uint8_t> SmallReal() { return ReadFile(RealDataDir() + "/test-1.cvd"); }
+
+TEST(SweepTest, EveryHeaderBitFlipIsRejected) {
+  const auto original = SmallReal();
+  ASSERT_GT(original.size(), 512u);
+  const VerifyOptions o = Official();
+  ASSERT_EQ(VerifyMemory(original, o).verdict, Verdict::kValid);
+  int accepted = 0;
+  for (std::size_t byte = 0; byte < 512; ++byte) {
+    for (int bit = 0; bit < 8; ++bit) {
+      auto bytes = original;
+      bytes[byte] = static_cast<std::uint8_t>(bytes[byte] ^ (1u << bit));
+      const Report r = VerifyMemory(bytes, o);
+      if (r.verdict == Verdict::kValid) {
+        ++accepted;
+        ADD_FAILURE() << "flip of bit " << bit << " at header byte " << byte << " was accepted";
+      }
+      EXPECT_FALSE(r.Has(Code::kInternalError));
+    }
+  }
+  EXPECT_EQ(accepted, 0);
+}
+
+TEST(SweepTest, SampledPayloadBitFlipsAreRejected) {
+  const auto original = SmallReal();
+  const VerifyOptions o = Official();
+  std::mt19937 rng(12345);
+  const std::size_t payload = original.size() - 512;
+  const std::size_t samples = payload * 8 / 10;  // 10 % of the payload bits
+  for (std::size_t i = 0; i < samples; ++i) {
+    const std::size_t bit_index = rng() % (payload * 8);
+    auto bytes = original;
+    bytes[512 + bit_index / 8] = static_cast<std::uint8_t>(bytes[512 + bit_index / 8] ^ (1u << (bit_index % 8)));
+    const Report r = VerifyMemory(bytes, o);
+    ASSERT_EQ(r.verdict, Verdict::kInvalid) << "payload bit " << bit_index << " flip accepted";
+    ASSERT_FALSE(r.Has(Code::kInternalError));
+  }
+}
+
+TEST(SweepTest, EveryTruncationIsRejected) {
+  const auto original = SmallReal();
+  const VerifyOptions o = Official();
+  std::vector<std::size_t> cuts;
+  for (std::size_t n = 0; n < 512; ++n) cuts.push_back(n);
+  for (std::size_t n = 512; n < original.size(); n += 512) cuts.push_back(n);
+  for (const std::size_t n : cuts) {
+    const std::vector<std::uint8_t> cut(original.begin(), original.begin() + static_cast<std::ptrdiff_t>(n));
+    const Report r = VerifyMemory(cut, o);
+    EXPECT_EQ(r.verdict, Verdict::kInvalid) << "cut at " << n << " accepted";
+    EXPECT_FALSE(r.findings.empty()) << n;
+  }
+}
+
+std::vector<Finding> Chunked(const std::vector<std::uint8_t>& bytes, std::size_t chunk,
+                             const VerifyOptions& o) {
+  Validator v(o);
+  v.SetExpectedSize(bytes.size());
+  for (std::size_t pos = 0; pos < bytes.size(); pos += chunk) {
+    v.Update(std::span<const std::uint8_t>(bytes).subspan(pos, std::min(chunk, bytes.size() - pos)));
+  }
+  return v.Finish().findings;
+}
+
+class ChunkingTest : public ::testing::TestWithParam<std::size_t> {};
+
+TEST_P(ChunkingTest, SameFindingsForRealFiles) {
+  for (const char* name : {"test-1.cvd", "test-4.cvd", "bytecode-19.cvd"}) {
+    const auto bytes = ReadFile(RealDataDir() + "/" + name);
+    VerifyOptions o;
+    o.file_name = name;
+    const auto whole = VerifyMemory(bytes, o).findings;
+    EXPECT_EQ(Chunked(bytes, GetParam(), o), whole) << name;
+  }
+}
+
+TEST_P(ChunkingTest, SameFindingsForCorruptFiles) {
+  std::vector<Assembly> variants(6);
+  variants[0].edit_tar_items = [](auto& items) { items[2].bad_checksum = true; items.push_back({"x.txt", "y"}); };
+  variants[1].edit_payload = [](auto& p) { p[p.size() / 2] ^= 0x40; };
+  variants[2].edit_payload = [](auto& p) { p.resize(p.size() - 7); };
+  variants[3].kind = Kind::kCld;
+  variants[3].compress = false;
+  variants[3].edit_tar = [](auto& t) { t.insert(t.end(), 700, 'z'); };
+  variants[4].edit_info_signed = [](std::string& info) { info += "trailing\n"; };
+  variants[5].members.push_back({"test.fp", std::string(std::size_t{3} << 20, '\n')});
+  for (std::size_t i = 0; i < variants.size(); ++i) {
+    const auto bytes = Assemble(variants[i]);
+    VerifyOptions o = TestOptions();
+    o.file_name = variants[i].kind == Kind::kCld ? "test.cld" : "test.cvd";
+    const auto whole = VerifyMemory(bytes, o).findings;
+    EXPECT_FALSE(whole.empty()) << i;
+    EXPECT_EQ(Chunked(bytes, GetParam(), o), whole) << "variant " << i;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(ChunkSizes, ChunkingTest, ::testing::Values(1, 7, 511, 512, 513, 4096));
+
+}  // namespace
+}  // namespace cvdguard::testing

@@ -85,6 +85,10 @@ struct VerifyOptions {
 
   // Lint the signature files inside (see lint.h).
   bool lint = true;
+
+  // Inflate, walk and lint on a second thread while the caller's thread
+  // reads and hashes (files of 4 MiB and more). Never changes a finding.
+  bool parallel = true;
 };
 
 }  // namespace cvdguard

@@ -54,6 +54,7 @@ struct BuildArgs {
   long long stime = -1;
   std::string cvd_key, info_key, copying, out;
   bool raw = false;
+  int gzip_level = 9;
   std::vector<std::string> members;
 };
 
@@ -67,6 +68,7 @@ int RunBuild(const BuildArgs& a) {
   spec.builder = a.builder;
   spec.stime = a.stime >= 0 ? a.stime : static_cast<std::int64_t>(std::time(nullptr));
   spec.compress = !a.raw;
+  spec.gzip_level = a.gzip_level;
   if (!a.cvd_key.empty() && !ReadFile(a.cvd_key, &spec.cvd_key_pem)) {
     std::cerr << "cvdguard build: cannot read --cvd-key '" << a.cvd_key << "'\n";
     return kExitUsage;
@@ -116,6 +118,8 @@ void AddBuild(CLI::App& app, Context& ctx) {
   sub->add_option("--cvd-key", a->cvd_key, "PEM RSA private key for the header dsig (.cvd)");
   sub->add_option("--info-key", a->info_key, "PEM RSA private key (2048-bit) for the .info DSIG");
   sub->add_option("--copying", a->copying, "File to store as COPYING");
+  sub->add_option("--gzip-level", a->gzip_level, "gzip level 1-9 (sigtool uses 9)")
+      ->check(CLI::Range(1, 9));
   sub->add_flag("--raw", a->raw, ".cld only: store the tar uncompressed (freshclam's default)");
   sub->add_option("-o,--output", a->out, "Output file")->required();
   sub->add_option("MEMBER", a->members, "Database member files (e.g. test.hdb test.ndb)");

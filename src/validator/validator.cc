@@ -10,6 +10,10 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
 #include <cstring>
 #include <ctime>
 #include <optional>
@@ -22,6 +26,7 @@
 #include "header/header.h"
 #include "manifest/info.h"
 #include "manifest/names.h"
+#include "sign/sign_verifier.h"
 #include "validator/pipeline_hooks.h"
 
 namespace cvdguard {
@@ -63,12 +68,12 @@ class Validator::Impl final : public internal::TarListener {
     sign_text_ = std::move(text);
     sign_path_ = std::move(path);
     have_sign_ = true;
+    // The .sign covers the whole file: hash it in the same pass.
+    if (total_ == 0) file_sha_.emplace();
   }
 
-  void FailRead(const std::string& what) {
-    read_failed_ = true;
-    Add(Code::kIoError, what);
-  }
+  void FailRead(const std::string& what);
+
 
   void Update(std::span<const std::uint8_t> bytes) {
     if (finished_ || bytes.empty()) return;
@@ -133,6 +138,7 @@ class Validator::Impl final : public internal::TarListener {
  private:
   // 512 header bytes plus 7 to tell a raw tar ("COPYING") from gzip (H1).
   static constexpr std::size_t kHeadBytes = internal::kHeaderSize + 7;
+  static constexpr std::uint64_t kParallelThreshold = std::uint64_t{4} << 20;
 
   struct MemberState {
     Member member;
@@ -157,13 +163,16 @@ class Validator::Impl final : public internal::TarListener {
     report_.findings.push_back(std::move(f));
   }
 
+  class Worker;
   void StartPayload(bool complete);
   void Payload(std::span<const std::uint8_t> bytes);
+  void Structure(std::span<const std::uint8_t> bytes);
   void CheckMembersLayout();
   void CheckManifest();
   void CheckLegacySignature();
   void CheckPolicy();
   void CheckKind();
+  void CheckSign();
   std::int64_t Now() const {
     return opt_.at_time ? *opt_.at_time : static_cast<std::int64_t>(std::time(nullptr));
   }
@@ -193,7 +202,80 @@ class Validator::Impl final : public internal::TarListener {
   bool have_sign_ = false;
   std::string sign_text_, sign_path_;
   internal::PipelineHooks hooks_;
+  std::unique_ptr<Worker> worker_;
   friend class Validator;
+};
+
+// A bounded single-producer/single-consumer queue of byte chunks and the
+// thread that drains it into Structure(). Findings it produces are the same
+// as in the one-thread path because every stage is chunking-invariant and
+// sees the bytes in the same order; the caller's thread adds no finding
+// while the worker runs.
+class Validator::Impl::Worker {
+ public:
+  explicit Worker(Impl* impl) : impl_(impl), thread_([this] { Run(); }) {}
+  ~Worker() { Join(); }
+
+  void Push(std::span<const std::uint8_t> bytes) {
+    std::unique_lock<std::mutex> lock(mu_);
+    // The worker stops consuming once the structure has failed; keep
+    // hashing on this thread but stop queueing.
+    if (stop_consuming_) return;
+    room_.wait(lock, [this] { return queue_.size() < kMaxQueued; });
+    std::vector<std::uint8_t> buf;
+    if (!free_.empty()) {
+      buf = std::move(free_.back());
+      free_.pop_back();
+    }
+    buf.assign(bytes.begin(), bytes.end());
+    queue_.push_back(std::move(buf));
+    ready_.notify_one();
+  }
+
+  void Join() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      done_ = true;
+    }
+    ready_.notify_one();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  // 8 chunks of up to 1 MiB: enough to absorb jitter between the threads,
+  // small enough to keep peak memory flat.
+  static constexpr std::size_t kMaxQueued = 8;
+
+  void Run() {
+    while (true) {
+      std::vector<std::uint8_t> buf;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        ready_.wait(lock, [this] { return !queue_.empty() || done_; });
+        if (queue_.empty()) return;
+        buf = std::move(queue_.front());
+        queue_.pop_front();
+        room_.notify_one();
+      }
+      impl_->Structure(buf);
+      std::lock_guard<std::mutex> lock(mu_);
+      if (impl_->pipeline_failed_) {
+        stop_consuming_ = true;
+        queue_.clear();
+        room_.notify_one();
+      }
+      if (free_.size() < kMaxQueued) free_.push_back(std::move(buf));
+    }
+  }
+
+  Impl* impl_;
+  std::mutex mu_;
+  std::condition_variable ready_, room_;
+  std::deque<std::vector<std::uint8_t>> queue_;
+  std::vector<std::vector<std::uint8_t>> free_;
+  bool done_ = false;
+  bool stop_consuming_ = false;
+  std::thread thread_;
 };
 
 void Validator::Impl::StartPayload(bool complete) {
@@ -279,17 +361,42 @@ void Validator::Impl::StartPayload(bool complete) {
     f.offset = internal::kHeaderSize;
     AddFinding(std::move(f));
   }
+  // Below a few MiB a second thread costs more than it saves.
+  if (tar_ && opt_.parallel && (!expected_size_ || *expected_size_ >= kParallelThreshold)) {
+    worker_ = std::make_unique<Worker>(this);
+  }
 }
 
 void Validator::Impl::Payload(std::span<const std::uint8_t> bytes) {
   report_.payload_bytes += bytes.size();
+  if (worker_) {
+    // Two cores on one file: this thread reads and hashes the compressed
+    // bytes; the worker inflates, walks the tar, hashes and lints members.
+    worker_->Push(bytes);
+    if (md5_) md5_->Update(bytes);
+    return;
+  }
   if (md5_) md5_->Update(bytes);
+  Structure(bytes);
+}
+
+void Validator::Impl::Structure(std::span<const std::uint8_t> bytes) {
   if (pipeline_failed_) return;
   if (inflater_) {
     inflater_->Update(bytes);
   } else if (tar_) {
     tar_->Update(bytes);
   }
+}
+
+
+void Validator::Impl::FailRead(const std::string& what) {
+  if (worker_) {  // stop the worker before touching the findings
+    worker_->Join();
+    worker_.reset();
+  }
+  read_failed_ = true;
+  Add(Code::kIoError, what);
 }
 
 void Validator::Impl::CheckMembersLayout() {
@@ -556,6 +663,83 @@ void Validator::Impl::CheckLegacySignature() {
   report_.signatures.push_back(sc);
 }
 
+void Validator::Impl::CheckSign() {
+  if (report_.kind != Kind::kCvd) return;  // ClamAV consults no .sign for .cld/.cud
+  const bool required = opt_.sign_policy != SignPolicy::kDefault;
+  const char* policy = opt_.sign_policy == SignPolicy::kFips ? "fips" : "both";
+  SignatureCheck sc;
+  sc.method = SigMethod::kSign;
+  if (!have_sign_ || !file_sha_) {
+    if (required || !opt_.certs_path.empty()) {
+      sc.detail = "no .sign file";
+      report_.signatures.push_back(sc);
+    }
+    if (required) {
+      Add(Code::kSignRequiredByPolicy,
+          std::string("the '") + policy + "' signature policy requires a valid .sign and there "
+          "is none beside the file (expected <name>-<version>.cvd.sign)");
+    }
+    return;
+  }
+  if (!opt_.verify_signatures) {
+    sc.detail = "signature checks switched off";
+    report_.signatures.push_back(sc);
+    return;
+  }
+  std::shared_ptr<const internal::TrustStore> store;
+  if (!opt_.certs_path.empty()) {
+    std::string error;
+    store = internal::LoadTrustStore(opt_.certs_path, &error);
+    if (!store) Add(Code::kSignTrustStoreUnusable, "trust store '" + opt_.certs_path + "': " + error);
+  }
+  const internal::Sha256Digest digest = file_sha_->Final();
+  file_sha_.reset();
+  std::uint8_t raw[32];
+  std::memcpy(raw, digest.data(), 32);
+  internal::SignVerifyParams params;
+  params.store = store.get();
+  params.at_time = opt_.at_time;
+  params.engine_flevel = opt_.engine_flevel;
+  const internal::SignResult r = internal::VerifySignFile(sign_text_, raw, params);
+  for (Finding f : r.findings) {
+    f.message = sign_path_ + ": " + f.message;
+    AddFinding(std::move(f));
+  }
+  sc.outcome = r.outcome;
+  sc.signer = r.signer;
+  sc.chain = r.chain;
+  sc.detail = r.detail;
+  report_.signatures.push_back(sc);
+  if (r.outcome == SigOutcome::kInvalid) {
+    if (std::none_of(r.findings.begin(), r.findings.end(),
+                     [](const Finding& f) { return f.severity >= Severity::kError; })) {
+      Add(Code::kSignChainInvalid, sign_path_ + ": the .sign does not verify: " + r.detail);
+    }
+    return;  // invalid is fatal: no fallback to the legacy dsig
+  }
+  if (r.outcome == SigOutcome::kValid) {
+    if (opt_.sign_policy == SignPolicy::kDefault) {
+      // ClamAV: a valid .sign authenticates the file; the legacy dsig is not
+      // consulted. Its failure stays visible, as information.
+      for (auto& f : report_.findings) {
+        if (f.code == Code::kDsigInvalid || f.code == Code::kDsigBadEncoding ||
+            f.code == Code::kDsigNonCanonical ||
+            (f.code == Code::kNoTrustedKey && f.message.find("'cvd'") != std::string::npos)) {
+          f.severity = Severity::kInfo;
+          f.message += " (not needed: a valid .sign authenticates the file)";
+        }
+      }
+    }
+    return;
+  }
+  // Cannot verify: the legacy dsig decides under the default policy.
+  if (required) {
+    Add(Code::kSignRequiredByPolicy, std::string("the '") + policy +
+                                         "' signature policy requires a valid .sign; " +
+                                         sign_path_ + " cannot be verified: " + r.detail);
+  }
+}
+
 void Validator::Impl::CheckKind() {
   const Kind content = header_.content_kind;
   const Kind ext = report_.extension_kind;
@@ -631,6 +815,10 @@ Report Validator::Impl::Finish() {
   finished_ = true;
   report_.file_size = total_;
   if (!header_done_ && !read_failed_) StartPayload(/*complete=*/true);
+  if (worker_) {
+    worker_->Join();
+    worker_.reset();
+  }
   if (read_failed_) {
     report_.verdict = Verdict::kError;
     return report_;
@@ -658,6 +846,7 @@ Report Validator::Impl::Finish() {
   }
   if (header_done_ && !not_container_ && header_.fields.present) {
     CheckLegacySignature();
+    CheckSign();
     if (!opt_.verify_signatures) {
       Finding f = internal::MakeFinding(Code::kSignatureChecksDisabled,
                                         "signature checks were switched off by the options");

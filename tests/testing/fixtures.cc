@@ -11,27 +11,66 @@
 namespace cvdguard::testing {
 namespace {
 
-KeyPair Generate(int bits) {
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// Key generation costs up to a second per 2048-bit key, and ctest runs each
+// test in its own process, so keys are cached in the build tree (written
+// atomically; every process uses one consistent pair per role).
+KeyPair Generate(int bits, const char* role) {
   KeyPair k;
+#ifdef CVDGUARD_TEST_KEY_CACHE
+  const std::string dir = CVDGUARD_TEST_KEY_CACHE;
+  const std::string base = dir + "/" + role;
+  {
+    const std::string pair = Slurp(base + ".pair");
+    const auto sep = pair.find("\n----\n");
+    if (sep != std::string::npos) {
+      k.private_pem = pair.substr(0, sep);
+      k.public_pem = pair.substr(sep + 6);
+      return k;
+    }
+  }
+#endif
   std::string error;
   if (!GenerateRsaKey(bits, &k.private_pem, &k.public_pem, &error)) {
     ADD_FAILURE() << "key generation: " << error;
+    return k;
   }
+#ifdef CVDGUARD_TEST_KEY_CACHE
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  const std::string tmp = base + "." + std::to_string(getpid()) + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << k.private_pem << "\n----\n" << k.public_pem;
+  }
+  // One file holds both halves so a reader never sees a mismatched pair.
+  std::filesystem::rename(tmp, base + ".pair", ec);
+  const std::string pair = Slurp(base + ".pair");
+  const auto sep = pair.find("\n----\n");
+  if (sep != std::string::npos) {
+    k.private_pem = pair.substr(0, sep);
+    k.public_pem = pair.substr(sep + 6);
+  }
+#endif
   return k;
 }
 
 }  // namespace
 
 const KeyPair& CvdKey() {
-  static const KeyPair k = Generate(1024);
+  static const KeyPair k = Generate(1024, "cvd");
   return k;
 }
 const KeyPair& InfoKey() {
-  static const KeyPair k = Generate(2048);
+  static const KeyPair k = Generate(2048, "info");
   return k;
 }
 const KeyPair& CdiffKey() {
-  static const KeyPair k = Generate(2048);
+  static const KeyPair k = Generate(2048, "cdiff");
   return k;
 }
 

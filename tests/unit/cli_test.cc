@@ -1,0 +1,180 @@
+// The cvdguard command line: exit codes, JSON Lines, sigtool-compatible info
+// output, unpack safety, build round trip, and the finding-code docs.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "testing/assembly.h"
+#include "testing/fixtures.h"
+
+namespace cvdguard::testing {
+namespace {
+
+struct Run {
+  int exit_code = -1;
+  std::string out;
+};
+
+Run Cli(const std::string& args) {
+  const char* env = std::getenv("CVDGUARD_CLI");
+  const std::string cli = env != nullptr ? env : CVDGUARD_CLI_PATH;
+  Run r;
+  FILE* p = popen((cli + " " + args + " 2>/dev/null").c_str(), "r");
+  if (p == nullptr) return r;
+  std::array<char, 4096> buf{};
+  while (std::fgets(buf.data(), static_cast<int>(buf.size()), p) != nullptr) r.out += buf.data();
+  const int status = pclose(p);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+std::string Q(const std::string& s) { return "'" + s + "'"; }
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    WriteFile(dir_.Join("cvd.pub"), {CvdKey().public_pem.begin(), CvdKey().public_pem.end()});
+    WriteFile(dir_.Join("info.pub"), {InfoKey().public_pem.begin(), InfoKey().public_pem.end()});
+    keys_ = "--no-official-keys --key cvd:" + Q(dir_.Join("cvd.pub")) + " --key info:" +
+            Q(dir_.Join("info.pub"));
+  }
+  TempDir dir_;
+  std::string keys_;
+};
+
+TEST_F(CliTest, ValidFileExitsZero) {
+  WriteFile(dir_.Join("test.cvd"), Assemble(Assembly{}));
+  const Run r = Cli("verify " + keys_ + " " + Q(dir_.Join("test.cvd")));
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("valid"), std::string::npos);
+}
+
+TEST_F(CliTest, InvalidFileExitsOneAndNamesTheCode) {
+  Assembly a;
+  a.edit_tar_items = [](auto& items) { items.pop_back(); };
+  WriteFile(dir_.Join("test.cvd"), Assemble(a));
+  const Run r = Cli("verify " + keys_ + " " + Q(dir_.Join("test.cvd")));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("INFO_MEMBER_MISSING"), std::string::npos) << r.out;
+}
+
+TEST_F(CliTest, UnreadableFileExitsThreeAndWinsOverInvalid) {
+  WriteFile(dir_.Join("bad.cvd"), {'x'});
+  const Run r = Cli("verify " + keys_ + " " + Q(dir_.Join("bad.cvd")) + " " + Q(dir_.Join("missing.cvd")));
+  EXPECT_EQ(r.exit_code, 3);
+}
+
+TEST_F(CliTest, UsageErrorExitsTwo) {
+  EXPECT_EQ(Cli("verify --no-such-flag x.cvd").exit_code, 2);
+  EXPECT_EQ(Cli("verify --key bogus:x.pem x.cvd").exit_code, 2);
+  EXPECT_EQ(Cli("verify --at yesterday x.cvd").exit_code, 2);
+  EXPECT_EQ(Cli("").exit_code, 2);
+}
+
+TEST_F(CliTest, JsonIsOneObjectPerFilePerLine) {
+  WriteFile(dir_.Join("a.cvd"), Assemble(Assembly{}));
+  Assembly bad;
+  bad.edit_file = [](auto& f) { f.resize(f.size() - 3); };
+  WriteFile(dir_.Join("b.cvd"), Assemble(bad));
+  const Run r = Cli("verify --json " + keys_ + " " + Q(dir_.path()));
+  EXPECT_EQ(r.exit_code, 1);
+  std::istringstream lines(r.out);
+  std::string line;
+  std::vector<nlohmann::json> objs;
+  while (std::getline(lines, line)) objs.push_back(nlohmann::json::parse(line));
+  ASSERT_EQ(objs.size(), 2u) << r.out;
+  EXPECT_EQ(objs[0]["verdict"], "valid");
+  EXPECT_EQ(objs[0]["kind"], "cvd");
+  EXPECT_EQ(objs[0]["header"]["version"], 7);
+  EXPECT_EQ(objs[0]["header"]["builder"], "tester");
+  EXPECT_EQ(objs[0]["signature"]["verified_by"], "legacy");
+  EXPECT_EQ(objs[0]["signature"]["methods"][0]["method"], "info_dsig");
+  EXPECT_EQ(objs[1]["verdict"], "invalid");
+  bool md5 = false;
+  for (const auto& f : objs[1]["findings"]) {
+    EXPECT_TRUE(f.contains("id") && f.contains("code") && f.contains("severity") && f.contains("message"));
+    md5 |= f["code"] == "MD5_MISMATCH" && f["id"] == 200;
+  }
+  EXPECT_TRUE(md5) << r.out;
+}
+
+TEST_F(CliTest, InfoMatchesSigtoolForRealFiles) {
+  int status = std::system("command -v sigtool >/dev/null 2>&1");
+  if (status != 0) GTEST_SKIP() << "sigtool not installed";
+  for (const char* name : {"test-1.cvd", "test-3.cvd", "bytecode-19.cvd"}) {
+    const std::string path = RealDataDir() + "/" + name;
+    Run ours = Cli("info " + Q(path));
+    std::string theirs;
+    FILE* p = popen(("sigtool --info " + Q(path) + " 2>/dev/null").c_str(), "r");
+    std::array<char, 4096> buf{};
+    while (std::fgets(buf.data(), static_cast<int>(buf.size()), p) != nullptr) theirs += buf.data();
+    pclose(p);
+    EXPECT_EQ(ours.exit_code, 0);
+    EXPECT_EQ(ours.out, theirs) << name;
+  }
+}
+
+TEST_F(CliTest, InfoEndsWithTheReasonWhenInvalid) {
+  Assembly a;
+  a.edit_info_signed = [](std::string& info) { info += "x\n"; };
+  WriteFile(dir_.Join("test.cvd"), Assemble(a));
+  const Run r = Cli("info " + keys_ + " " + Q(dir_.Join("test.cvd")));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("Verification FAILED: INFO_DATA_AFTER_DSIG"), std::string::npos) << r.out;
+}
+
+TEST_F(CliTest, UnpackWritesOnlyIntoTheDirectory) {
+  WriteFile(dir_.Join("test.cvd"), Assemble(Assembly{}));
+  const Run r = Cli("unpack " + keys_ + " " + Q(dir_.Join("test.cvd")) + " " + Q(dir_.Join("out")));
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_FALSE(ReadFile(dir_.Join("out/test.hdb")).empty());
+  EXPECT_FALSE(ReadFile(dir_.Join("out/COPYING")).empty());
+  // A second unpack never overwrites.
+  EXPECT_EQ(Cli("unpack " + keys_ + " " + Q(dir_.Join("test.cvd")) + " " + Q(dir_.Join("out"))).exit_code, 3);
+}
+
+TEST_F(CliTest, UnpackRefusesAnInvalidFile) {
+  Assembly a;
+  a.edit_tar_items = [](auto& items) { items.push_back({"../evil.hdb", "x\n"}); };
+  WriteFile(dir_.Join("test.cvd"), Assemble(a));
+  const Run r = Cli("unpack " + keys_ + " " + Q(dir_.Join("test.cvd")) + " " + Q(dir_.Join("out")));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(ReadFile(dir_.Join("evil.hdb")).empty());
+  EXPECT_TRUE(ReadFile(dir_.Join("out/evil.hdb")).empty());
+}
+
+TEST_F(CliTest, BuildThenVerifyRoundTrips) {
+  WriteFile(dir_.Join("cvd.key"), {CvdKey().private_pem.begin(), CvdKey().private_pem.end()});
+  WriteFile(dir_.Join("info.key"), {InfoKey().private_pem.begin(), InfoKey().private_pem.end()});
+  const std::string hdb = "44d88612fea8a8f36de82e1278abb02f:68:Eicar-Test-Signature\n";
+  WriteFile(dir_.Join("mine.hdb"), {hdb.begin(), hdb.end()});
+  for (const char* kind : {"cvd", "cld", "cud"}) {
+    const std::string out = dir_.Join(std::string("mine.") + kind);
+    const Run b = Cli(std::string("build --kind ") + kind + " --name mine --version 3 --stime 1700000000 --cvd-key " +
+                      Q(dir_.Join("cvd.key")) + " --info-key " + Q(dir_.Join("info.key")) + " -o " + Q(out) +
+                      " " + Q(dir_.Join("mine.hdb")));
+    ASSERT_EQ(b.exit_code, 0) << kind;
+    const Run v = Cli("verify --json --at 1700000100 " + keys_ + " " + Q(out));
+    EXPECT_EQ(v.exit_code, 0) << kind << ": " << v.out;
+    const auto j = nlohmann::json::parse(v.out);
+    EXPECT_EQ(j["kind"], kind);
+    EXPECT_EQ(j["header"]["sigs"], 1);
+  }
+}
+
+TEST(CodesDocTest, FindingCodesDocMatchesTheTable) {
+  const Run r = Cli("codes --markdown");
+  ASSERT_EQ(r.exit_code, 0);
+  std::ifstream in(std::string(CVDGUARD_SOURCE_DIR) + "/docs/finding-codes.md");
+  std::stringstream doc;
+  doc << in.rdbuf();
+  EXPECT_EQ(doc.str(), r.out) << "regenerate with: build/cvdguard codes --markdown > docs/finding-codes.md";
+}
+
+}  // namespace
+}  // namespace cvdguard::testing

@@ -43,6 +43,16 @@ CVDGUARD_EXPORT bool BuildContainer(const BuildSpec& spec,
                                     std::vector<std::uint8_t>* out,
                                     std::string* error);
 
+// Makes a detached .sign for `content` (a whole .cvd or .cdiff), as ClamAV's
+// sigtool does: "#clamsign-1.0", then "<min_flevel>::pkcs7-pem:<base64 DER>"
+// of a CMS SignedData (binary mode, SHA-256) with the signer certificate and
+// `chain_pem` (intermediates) embedded. min_flevel must be >= 230.
+CVDGUARD_EXPORT bool BuildSignFile(const std::vector<std::uint8_t>& content,
+                                   const std::string& signer_cert_pem,
+                                   const std::string& signer_key_pem,
+                                   const std::string& chain_pem, std::uint32_t min_flevel,
+                                   std::string* sign_text, std::string* error);
+
 // Generates an RSA key pair (PEM, PKCS#8 private / SubjectPublicKeyInfo
 // public). bits: 1024 for the cvd role, 2048 for info and cdiff.
 CVDGUARD_EXPORT bool GenerateRsaKey(int bits, std::string* private_pem,

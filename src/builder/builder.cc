@@ -12,6 +12,7 @@
 #include "crypto/dsig.h"
 #include "header/header.h"
 #include "manifest/names.h"
+#include "sign/sign_verifier.h"
 
 namespace cvdguard {
 namespace {
@@ -130,6 +131,14 @@ bool BuildContainer(const BuildSpec& spec, std::vector<std::uint8_t>* out, std::
   out->assign(header.begin(), header.end());
   out->insert(out->end(), payload.begin(), payload.end());
   return true;
+}
+
+bool BuildSignFile(const std::vector<std::uint8_t>& content, const std::string& signer_cert_pem,
+                   const std::string& signer_key_pem, const std::string& chain_pem,
+                   std::uint32_t min_flevel, std::string* sign_text, std::string* error) {
+  return internal::CreateSignFile(
+      std::string_view(reinterpret_cast<const char*>(content.data()), content.size()),
+      signer_cert_pem, signer_key_pem, chain_pem, min_flevel, sign_text, error);
 }
 
 bool GenerateRsaKey(int bits, std::string* private_pem, std::string* public_pem,

@@ -4,6 +4,7 @@
 #include "cli/command.h"
 #include "cli/report_text.h"
 #include "cli/verify_flags.h"
+#include "cvdguard/cdiff.h"
 #include "cvdguard/json.h"
 #include "cvdguard/validator.h"
 
@@ -33,7 +34,10 @@ int RunVerify(const VerifyArgs& a) {
   }
   const TextStyle style = DetectStyle(a.quiet);
   for (const auto& path : files) {
-    const Report r = VerifyPath(path, options);
+    // .cdiff patches have their own checks; everything else is a container
+    // (whose content names a misnamed patch if it is one).
+    const Report r = KindFromFileName(path) == Kind::kCdiff ? VerifyCdiffPath(path, options)
+                                                            : VerifyPath(path, options);
     if (a.json) {
       std::cout << ReportToJson(r) << "\n";
     } else if (!a.quiet || r.verdict != Verdict::kValid) {
@@ -52,7 +56,8 @@ void AddVerify(CLI::App& app, Context& ctx) {
   auto args = std::make_shared<VerifyArgs>();
   CLI::App* sub = app.add_subcommand(
       "verify",
-      "Validate .cvd/.cld/.cud files (header, signatures, gzip, tar, manifest, lint). "
+      "Validate .cvd/.cld/.cud containers (header, signatures, gzip, tar, manifest, lint) "
+      "and .cdiff patches (signature, header, whole script). "
       "Exit 0: all valid; 1: any invalid; 2: usage error; 3: a file could not be read.");
   sub->add_option("FILE", args->files, "Files or directories (walked for definition files)")
       ->required();

@@ -1,0 +1,163 @@
+// .cbc bytecode: the header line only (SIGNATURES.md 13). Later lines (the
+// logical signature, types, functions) are not linted.
+#include <string>
+
+#include "lint/lint_internal.h"
+
+namespace cvdguard::internal::lint {
+namespace {
+
+// The header magic number and the constant that follows it.
+constexpr std::uint64_t kBcMagic = 0x53e5493e9f3d1c30ull;
+constexpr std::uint64_t kBcMagicTail = 42;
+// Numbers carry at most 16 nibbles (64 bits).
+constexpr unsigned kMaxNibbles = 16;
+
+class HeaderReader {
+ public:
+  explicit HeaderReader(std::string_view s, std::size_t pos) : s_(s), pos_(pos) {}
+
+  bool Number(std::uint64_t* out) {
+    if (pos_ >= s_.size()) return Error("end of line while reading a number");
+    const auto c = static_cast<unsigned char>(s_[pos_]);
+    if (c < 0x60 || c > 0x60 + kMaxNibbles) return Error("invalid number length character");
+    const unsigned n = c - 0x60u;
+    ++pos_;
+    return Nibbles(n, out);
+  }
+
+  bool Nibbles(unsigned n, std::uint64_t* out) {
+    std::uint64_t v = 0;
+    for (unsigned k = 0; k < n; ++k) {
+      if (pos_ >= s_.size()) return Error("end of line while reading a number");
+      const auto d = static_cast<unsigned char>(s_[pos_]);
+      if (d < 0x60 || d > 0x6f) return Error("invalid nibble character");
+      v |= static_cast<std::uint64_t>(d - 0x60u) << (4 * k);
+      ++pos_;
+    }
+    *out = v;
+    return true;
+  }
+
+  bool String() {
+    nul_missing_ = false;
+    if (pos_ >= s_.size() || s_[pos_] != '|') return Error("string field does not start with '|'");
+    ++pos_;
+    std::uint64_t len = 0;
+    if (!Number(&len)) return false;
+    if (len > (s_.size() - pos_) / 2) return Error("string longer than the line");
+    unsigned last = 0;
+    for (std::uint64_t k = 0; k < 2 * len; ++k) {
+      const auto d = static_cast<unsigned char>(s_[pos_]);
+      if (d < 0x60 || d > 0x6f) return Error("invalid character in a string field");
+      last = (k % 2 == 0) ? (d - 0x60u) : (last | (d - 0x60u));
+      ++pos_;
+    }
+    if (len > 0 && last != 0) {
+      nul_missing_ = true;
+      return Error("string field is not NUL-terminated");
+    }
+    return true;
+  }
+
+  bool Expect(char c) {
+    if (pos_ >= s_.size() || s_[pos_] != c) return Error(std::string("expected '") + c + "'");
+    ++pos_;
+    return true;
+  }
+
+  std::size_t pos() const { return pos_; }
+  bool nul_missing() const { return nul_missing_; }
+  const std::string& error() const { return error_; }
+
+ private:
+  bool Error(std::string why) {
+    error_ = std::move(why) + " at column " + std::to_string(pos_);
+    return false;
+  }
+  std::string_view s_;
+  std::size_t pos_;
+  std::string error_;
+  bool nul_missing_ = false;
+};
+
+class CbcChecker final : public LineChecker {
+ public:
+  explicit CbcChecker(Flevel fl) : fl_(fl) {}
+  FormatTraits traits() const override {
+    FormatTraits t;
+    t.comments = false;
+    t.header_only = true;
+    return t;
+  }
+
+  std::optional<Issue> CheckLaterLine(std::uint64_t length) override {
+    if (!header_ok_ || length <= max_body_line_) return std::nullopt;
+    return Issue{Code::kLintLineTooLong, Severity::kError,
+                 "bytecode line of " + std::to_string(length) + " characters exceeds the header's limit of " +
+                     std::to_string(max_body_line_) + " (declared line length minus 2)"};
+  }
+
+  void CheckLine(std::string_view line, LineResult& r) override {
+    if (!line.starts_with("ClamBC")) {
+      r.Fail(Code::kLintCbcMagic, "bytecode does not start with 'ClamBC'");
+      return;
+    }
+    HeaderReader h(line, 6);
+    std::uint64_t format = 0, ts = 0, exclude = 0, kind = 0, min_fl = 0, max_fl = 0, res = 0;
+    std::uint64_t types = 0, funcs = 0, magic = 0, tail = 0;
+    if (!h.Number(&format)) return (void)r.Fail(Code::kLintCbcHeader, "bytecode header: " + h.error());
+    if (format != 6 && format != 7) {
+      r.Skip(Code::kLintCbcSkipped, "bytecode format level " + std::to_string(format) +
+                                        " is not supported (6 or 7): the engine skips it");
+      return;
+    }
+    // A string without its NUL terminator is reported by the engine but the
+    // header is read on; an flevel range read afterwards still skips the
+    // file (tested with shifted fields). Any other error stops the header.
+    std::string deferred;
+    auto string_field = [&]() {
+      if (h.String()) return true;
+      if (!h.nul_missing()) return false;
+      if (deferred.empty()) deferred = h.error();
+      return true;
+    };
+    const bool have_fl = h.Number(&ts) && string_field() && h.Number(&exclude) && h.Number(&kind) &&
+                         h.Number(&min_fl) && h.Number(&max_fl);
+    const bool ok = have_fl && h.Number(&res) && string_field() && h.Number(&types) && h.Number(&funcs) &&
+                    h.Number(&magic);
+    if (have_fl && fl_.level &&
+        ((min_fl != 0 && min_fl > *fl_.level) || (max_fl != 0 && max_fl < *fl_.level))) {
+      r.FlevelSkip("bytecode flevel range " + std::to_string(min_fl) + "-" + std::to_string(max_fl) +
+                   " excludes flevel " + std::to_string(*fl_.level));
+      return;
+    }
+    if (!ok) return (void)r.Fail(Code::kLintCbcHeader, "bytecode header: " + h.error());
+    if (!deferred.empty()) return (void)r.Fail(Code::kLintCbcHeader, "bytecode header: " + deferred);
+    if (magic != kBcMagic || !h.Nibbles(2, &tail) || tail != kBcMagicTail) {
+      return (void)r.Fail(Code::kLintCbcHeader, "bytecode header: magic numbers do not match");
+    }
+    if (!h.Expect(':')) return (void)r.Fail(Code::kLintCbcHeader, "bytecode header: " + h.error());
+    const std::string_view rest = line.substr(h.pos());
+    std::uint64_t declared = 0;
+    bool neg = false;
+    if (rest.empty() || !AllDigits(rest) || !StrtolWhole(rest, 10, &declared, &neg) || declared == 0) {
+      return (void)r.Fail(Code::kLintCbcHeader, "bytecode header: ':' must be followed by the line length only");
+    }
+    // The body is read with a buffer of the declared size, which holds the
+    // text, the newline and the terminator.
+    max_body_line_ = declared >= 2 ? declared - 2 : 0;
+    header_ok_ = true;
+  }
+
+ private:
+  Flevel fl_;
+  bool header_ok_ = false;
+  std::uint64_t max_body_line_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<LineChecker> MakeCbcChecker(Flevel fl) { return std::make_unique<CbcChecker>(fl); }
+
+}  // namespace cvdguard::internal::lint

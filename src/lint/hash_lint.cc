@@ -1,0 +1,91 @@
+// Hash files: .hdb .hsb .hdu .hsu .fp .sfp .imp (HASH:SIZE:NAME) and
+// .mdb .msb .mdu .msu (SIZE:HASH:NAME) (SIGNATURES.md 2).
+#include <string>
+#include <vector>
+
+#include "lint/lint_internal.h"
+
+namespace cvdguard::internal::lint {
+namespace {
+
+// split(line, ':', 6): 3 to 5 fields are valid, 6 means "too many".
+constexpr std::size_t kMaxHashFields = 6;
+// Wildcard sizes need MinFL >= 73 (except .imp).
+constexpr std::uint32_t kMinFlevelWildcardSize = 73;
+// Size must be below UINT32_MAX (4294967295).
+constexpr std::uint64_t kSizeLimit = 4294967295u;
+
+class HashChecker final : public LineChecker {
+ public:
+  HashChecker(bool size_first, bool imp, Flevel fl) : size_first_(size_first), imp_(imp), fl_(fl) {}
+
+  FormatTraits traits() const override { return FormatTraits{}; }
+
+  void CheckLine(std::string_view line, LineResult& r) override {
+    const std::vector<std::string_view> f = SplitFields(line, ':', kMaxHashFields);
+    if (f.size() < 3) {
+      r.Fail(Code::kLintFieldCount, "hash line needs at least 3 ':'-separated fields");
+      return;
+    }
+    std::uint32_t min_fl = 0;
+    if (f.size() >= 4) {
+      min_fl = AtoiAsUnsigned(f[3]);
+      if (f.size() == kMaxHashFields) {
+        r.Fail(Code::kLintFieldCount, "hash line has more than 5 fields");
+        return;
+      }
+      if (!AllDigits(f[3]) || (f.size() == 5 && !AllDigits(f[4]))) {
+        r.Note(Code::kLintHashFlevelNotNumeric, Severity::kWarning,
+               "flevel field is not a number; the engine reads it with atoi()");
+      }
+      std::optional<std::uint32_t> max_fl;
+      if (f.size() == 5) max_fl = AtoiAsUnsigned(f[4]);
+      if (fl_.Excludes(min_fl, max_fl)) {
+        r.FlevelSkip("flevel range " + std::string(f[3]) + (max_fl ? "-" + std::string(f[4]) : "-") +
+                     " excludes flevel " + std::to_string(*fl_.level) +
+                     (max_fl && f[4].empty() ? " (an empty maximum means 0)" : ""));
+        return;
+      }
+    }
+    const std::string_view hash = size_first_ ? f[1] : f[0];
+    const std::string_view size = size_first_ ? f[0] : f[1];
+    if (size == "*") {
+      if (!imp_ && (f.size() < 4 || min_fl < kMinFlevelWildcardSize)) {
+        r.Fail(Code::kLintHashWildcardFlevel,
+               "wildcard size '*' needs a minimum flevel field of at least 73");
+        return;
+      }
+    } else {
+      std::uint64_t v = 0;
+      bool negative = false;
+      const bool whole = StrtolWhole(size, 10, &v, &negative) || size.empty();
+      // strtoul: a '-' wraps to a huge value, which is refused.
+      if (!whole || (negative && v != 0) || v == 0 || v >= kSizeLimit) {
+        r.Fail(Code::kLintHashBadSize, "size " + Quote(size) + " is not a number in 1..4294967294" +
+                                           (size_first_ && size.size() >= 32 ? " (is the hash first? this format is SIZE:HASH:NAME)" : ""));
+        return;
+      }
+    }
+    if (f[2].empty()) {
+      r.Fail(Code::kLintEmptyName, "empty signature name");
+      return;
+    }
+    if ((hash.size() != 32 && hash.size() != 40 && hash.size() != 64) || !AllHex(hash)) {
+      r.Fail(Code::kLintHashBadHash, "hash " + Quote(hash) + " is not 32, 40 or 64 hex digits");
+    }
+  }
+
+ private:
+  bool size_first_;
+  bool imp_;
+  Flevel fl_;
+};
+
+}  // namespace
+
+std::unique_ptr<LineChecker> MakeHashChecker(std::string_view ext, Flevel fl) {
+  const bool size_first = ext == "mdb" || ext == "msb" || ext == "mdu" || ext == "msu";
+  return std::make_unique<HashChecker>(size_first, ext == "imp", fl);
+}
+
+}  // namespace cvdguard::internal::lint

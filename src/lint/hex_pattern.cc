@@ -1,0 +1,478 @@
+// Body-pattern checks: SIGNATURES.md 3.2 (wildcard expansion and splitting),
+// 3.3 (BM/AC routing), 3.4 (AC steps C1-C7) and 3.5 (offsets).
+#include "lint/hex_pattern.h"
+
+#include <charconv>
+#include <string>
+#include <vector>
+
+namespace cvdguard::internal::lint {
+namespace {
+
+// {N} with N in 1..127 is expanded into N "??" tokens (SIGNATURES.md 3.2).
+constexpr unsigned kMaxInlineGap = 127;
+// libclamav accepts up to 15 '(' inside one group, i.e. 16 levels (3.4 C3).
+constexpr std::size_t kMaxInnerGroups = 15;
+// [n-m] anchors allow at most 32 bytes of gap (3.4 C2).
+constexpr unsigned kMaxAnchorGap = 32;
+// The pre-filter looks at the first 255 elements only (3.4 C6).
+constexpr std::size_t kPrefilterWindow = 255;
+// Offsets longer than this are refused by cli_caloff (3.5).
+constexpr std::size_t kMaxOffsetLen = 64;
+// cli_caloff supports macro groups 0..31 (3.5).
+constexpr std::uint32_t kMaxMacroGroups = 32;
+
+enum class Kind : std::uint8_t { kLiteral, kAny, kNibble, kByteSet, kStringSet, kGeneric, kSpecial };
+
+struct Elem {
+  Kind kind;
+  std::uint8_t value;  // literal byte value
+};
+
+bool IsGroupKind(Kind k) {
+  return k == Kind::kByteSet || k == Kind::kStringSet || k == Kind::kGeneric || k == Kind::kSpecial;
+}
+
+bool ParseSmallNumber(std::string_view s, unsigned* out) {
+  if (s.empty() || s.size() > 9 || !AllDigits(s)) return false;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
+  return ec == std::errc() && p == s.data() + s.size();
+}
+
+// Byte token of two characters: "??", "x?", "?x" or two hex digits.
+bool IsByteToken(std::string_view t) {
+  if (t.size() != 2) return false;
+  const bool a = IsHexDigit(t[0]) || t[0] == '?';
+  const bool b = IsHexDigit(t[1]) || t[1] == '?';
+  return a && b;
+}
+
+int HexVal(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return c - 'A' + 10;
+}
+
+// Finds the ')' matching the '(' at `open`; counts '(' inside it.
+std::size_t MatchParen(std::string_view s, std::size_t open, std::size_t* inner_opens) {
+  std::size_t depth = 0;
+  *inner_opens = 0;
+  for (std::size_t i = open; i < s.size(); ++i) {
+    if (s[i] == '(') {
+      if (depth > 0) ++*inner_opens;
+      ++depth;
+    } else if (s[i] == ')') {
+      if (--depth == 0) return i;
+    }
+  }
+  return std::string_view::npos;
+}
+
+std::vector<std::string_view> SplitTopLevelBars(std::string_view s) {
+  std::vector<std::string_view> out;
+  std::size_t depth = 0;
+  std::size_t start = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '(') ++depth;
+    else if (s[i] == ')' && depth > 0) --depth;
+    else if (s[i] == '|' && depth == 0) {
+      out.push_back(s.substr(start, i - start));
+      start = i + 1;
+    }
+  }
+  out.push_back(s.substr(start));
+  return out;
+}
+
+// A branch of a generic alternation: byte tokens and nested groups. Nesting
+// is already limited to 16 levels by the caller, which bounds the recursion.
+bool ValidGenericBranch(std::string_view b, std::string* why) {
+  std::size_t i = 0;
+  while (i < b.size()) {
+    if (b[i] == '(') {
+      std::size_t inner = 0;
+      const std::size_t close = MatchParen(b, i, &inner);
+      if (close == std::string_view::npos) {
+        *why = "missing closing parenthesis";
+        return false;
+      }
+      const std::string_view content = b.substr(i + 1, close - i - 1);
+      if (content.empty()) {
+        *why = "empty block '()'";
+        return false;
+      }
+      if (content == "B" || content == "L" || content == "W") {
+        // Tested: "aabb((L)|dddd)eeff" is refused.
+        *why = "(B)/(L)/(W) cannot be used inside an alternative";
+        return false;
+      }
+      for (std::string_view sub : SplitTopLevelBars(content)) {
+        if (!ValidGenericBranch(sub, why)) return false;
+      }
+      i = close + 1;
+      continue;
+    }
+    if (i + 1 >= b.size() || b[i + 1] == '(') {
+      *why = "odd number of hex characters in an alternative";
+      return false;
+    }
+    if (!IsByteToken(b.substr(i, 2))) {
+      *why = "invalid character in an alternative";
+      return false;
+    }
+    i += 2;
+  }
+  return true;
+}
+
+struct PartChecker {
+  const PatternContext& ctx;
+  LineResult& result;
+
+  bool Fail(Code code, const std::string& msg) {
+    result.Fail(code, msg);
+    return false;
+  }
+
+  // Read like sscanf("%u-%u"): trailing junk is ignored and a lone number
+  // means n = m (tested: "aa[1[1-5]bbccdd" loads).
+  bool ParseAnchorRange(std::string_view r) {
+    std::uint32_t n = 0;
+    std::uint32_t m = 0;
+    std::size_t used = 0;
+    if (!ScanUnsigned(r, &n, &used)) return false;
+    m = n;
+    if (used < r.size() && r[used] == '-') {
+      std::size_t used2 = 0;
+      if (!ScanUnsigned(r.substr(used + 1), &m, &used2)) m = n;
+    }
+    return n <= m && m <= kMaxAnchorGap;
+  }
+
+  // C2: strips [n-m] anchors; returns the remaining text.
+  bool StripAnchors(std::string_view part, std::string_view* rest) {
+    *rest = part;
+    const std::size_t lb = part.find('[');
+    if (lb == std::string_view::npos) return true;
+    const std::size_t rb = part.find(']', lb);
+    const std::string msg = "malformed [n-m] anchor in " + Quote(part) +
+                            " (needs XX[n-m]REST or REST[n-m]XX with n <= m <= 32)";
+    if (rb == std::string_view::npos || !ParseAnchorRange(part.substr(lb + 1, rb - lb - 1))) {
+      return Fail(Code::kLintPatternBadAnchor, msg);
+    }
+    const std::string_view before = part.substr(0, lb);
+    const std::string_view after = part.substr(rb + 1);
+    if (before.size() == 2) {
+      if (!IsByteToken(before)) return Fail(Code::kLintPatternBadHex, "invalid anchor byte in " + Quote(part));
+      std::string_view mid = after;
+      const std::size_t lb2 = mid.find('[');
+      if (lb2 != std::string_view::npos) {
+        const std::size_t rb2 = mid.find(']', lb2);
+        if (rb2 == std::string_view::npos || !ParseAnchorRange(mid.substr(lb2 + 1, rb2 - lb2 - 1))) {
+          return Fail(Code::kLintPatternBadAnchor, msg);
+        }
+        const std::string_view tail = mid.substr(rb2 + 1);
+        if (tail.size() != 2) return Fail(Code::kLintPatternBadAnchor, msg);
+        if (!IsByteToken(tail)) return Fail(Code::kLintPatternBadHex, "invalid anchor byte in " + Quote(part));
+        mid = mid.substr(0, lb2);
+      }
+      if (mid.find('[') != std::string_view::npos) return Fail(Code::kLintPatternBadAnchor, msg);
+      *rest = mid;
+      return true;
+    }
+    if (after.size() == 2) {
+      if (!IsByteToken(after)) return Fail(Code::kLintPatternBadHex, "invalid anchor byte in " + Quote(part));
+      *rest = before;
+      return true;
+    }
+    return Fail(Code::kLintPatternBadAnchor, msg);
+  }
+
+  // C3 + C4: element list of `rest`.
+  bool Elements(std::string_view rest, std::vector<Elem>* elems) {
+    std::size_t i = 0;
+    while (i < rest.size()) {
+      bool negate = false;
+      std::size_t start = i;
+      if (rest[i] == '!' && i + 1 < rest.size() && rest[i + 1] == '(') {
+        negate = true;
+        ++i;
+      }
+      if (rest[i] == '(') {
+        std::size_t inner = 0;
+        const std::size_t close = MatchParen(rest, i, &inner);
+        if (close == std::string_view::npos) {
+          return Fail(Code::kLintPatternBadGroup, "missing closing parenthesis in " + Quote(rest));
+        }
+        const std::string_view content = rest.substr(i + 1, close - i - 1);
+        if (content.empty()) return Fail(Code::kLintPatternBadGroup, "empty block '()'");
+        if (inner > kMaxInnerGroups) {
+          return Fail(Code::kLintPatternBadGroup, "alternatives nested deeper than 16 levels");
+        }
+        i = close + 1;
+        if (content == "B" || content == "L" || content == "W") {
+          const bool at_edge = start == 0 || close + 1 == rest.size();
+          if (!at_edge) elems->push_back({Kind::kSpecial, 0});
+          continue;
+        }
+        const std::vector<std::string_view> branches = SplitTopLevelBars(content);
+        bool same_len = true;
+        for (std::string_view b : branches) same_len = same_len && b.size() == branches[0].size();
+        const bool fixed = !ctx.has_modifiers && content.find('?') == std::string_view::npos &&
+                           content.find('(') == std::string_view::npos && same_len;
+        if (fixed) {
+          for (std::string_view b : branches) {
+            if (b.empty() || b.size() % 2 != 0 || !AllHex(b)) {
+              return Fail(Code::kLintPatternBadHex, "alternative " + Quote(b) + " is not whole hex bytes");
+            }
+          }
+          elems->push_back({branches[0].size() == 2 ? Kind::kByteSet : Kind::kStringSet, 0});
+          continue;
+        }
+        if (negate) {
+          return Fail(Code::kLintPatternBadGroup,
+                      "negation '!(...)' is only allowed on fixed-length hex alternatives"
+                      " (and never with ::i/w/f/a modifiers)");
+        }
+        if (content.find("!(") != std::string_view::npos) {
+          return Fail(Code::kLintPatternBadGroup, "generic alternatives cannot contain negations");
+        }
+        std::string why;
+        for (std::string_view b : branches) {
+          if (!ValidGenericBranch(b, &why)) return Fail(Code::kLintPatternBadHex, why + " in " + Quote(content));
+        }
+        elems->push_back({Kind::kGeneric, 0});
+        continue;
+      }
+      if (i + 1 >= rest.size()) {
+        return Fail(Code::kLintPatternBadHex, "odd number of hex characters in " + Quote(rest));
+      }
+      const std::string_view t = rest.substr(i, 2);
+      if (!IsByteToken(t)) {
+        return Fail(Code::kLintPatternBadHex, "invalid character in hex pattern " + Quote(rest));
+      }
+      if (t == "??") {
+        elems->push_back({Kind::kAny, 0});
+      } else if (t[0] == '?' || t[1] == '?') {
+        elems->push_back({Kind::kNibble, 0});
+      } else {
+        elems->push_back({Kind::kLiteral, static_cast<std::uint8_t>(HexVal(t[0]) * 16 + HexVal(t[1]))});
+      }
+      i += 2;
+    }
+    return true;
+  }
+
+  bool CheckPart(std::string_view part) {
+    if (part.size() / 2 < 2) {
+      return Fail(Code::kLintPatternTooShort, "pattern part " + Quote(part) + " is shorter than 2 bytes");
+    }
+    std::string_view rest;
+    if (!StripAnchors(part, &rest)) return false;
+    std::vector<Elem> elems;
+    if (!Elements(rest, &elems)) return false;
+    if (elems.size() < 2) {
+      return Fail(Code::kLintPatternTooShort,
+                  "pattern part " + Quote(part) + " has fewer than 2 elements (AC trie minimum depth)");
+    }
+    if (ctx.target == 0 || ctx.target == 1 || ctx.target == 4 || ctx.target == 7) {
+      std::size_t k = 0;
+      while (k < elems.size() && k < kPrefilterWindow && IsGroupKind(elems[k].kind) &&
+             elems[k].kind != Kind::kByteSet) {
+        ++k;
+      }
+      std::size_t run = 0;
+      bool all_any_pairs = true;
+      for (std::size_t j = k; j < elems.size() && j < kPrefilterWindow; ++j) {
+        const Kind kk = elems[j].kind;
+        if (IsGroupKind(kk) && kk != Kind::kByteSet) break;
+        ++run;
+        if (run >= 2 && !(elems[j - 1].kind == Kind::kAny && kk == Kind::kAny)) all_any_pairs = false;
+      }
+      if (run < 2 || all_any_pairs) {
+        return Fail(Code::kLintPatternPrefilter,
+                    "no pre-filter can be built for " + Quote(part) + " in target " +
+                        std::to_string(ctx.target) +
+                        " (needs 2 leading byte-like elements before any multi-byte group)");
+      }
+    }
+    const std::size_t head = elems.size() < 3 ? elems.size() : 3;
+    bool wild = false;
+    bool all_zero = true;
+    for (std::size_t j = 0; j < head; ++j) {
+      if (elems[j].kind != Kind::kLiteral) wild = true;
+      if (elems[j].kind != Kind::kLiteral || elems[j].value != 0) all_zero = false;
+    }
+    if (wild || all_zero) {
+      bool pair = false;
+      for (std::size_t j = 0; j + 1 < elems.size() && !pair; ++j) {
+        pair = elems[j].kind == Kind::kLiteral && elems[j + 1].kind == Kind::kLiteral;
+      }
+      if (!pair) {
+        return Fail(Code::kLintPatternNoStaticPair,
+                    "pattern part " + Quote(part) + " has no 2 consecutive static bytes");
+      }
+    }
+    return true;
+  }
+};
+
+// Step A: expands small {N}; true when a split ({...} or *) is still needed.
+bool ExpandInlineGaps(std::string_view in, std::string* out) {
+  out->clear();
+  std::size_t i = 0;
+  for (;;) {
+    const std::size_t open = in.find('{', i);
+    if (open == std::string_view::npos) {
+      out->append(in.substr(i));
+      return out->find('*') != std::string::npos;
+    }
+    const std::size_t close = in.find('}', open);
+    unsigned n = 0;
+    if (close != std::string_view::npos && ParseSmallNumber(in.substr(open + 1, close - open - 1), &n) &&
+        n >= 1 && n <= kMaxInlineGap) {
+      out->append(in.substr(i, open - i));
+      for (unsigned k = 0; k < n; ++k) out->append("??");
+      i = close + 1;
+      continue;
+    }
+    out->append(in.substr(i));
+    return true;
+  }
+}
+
+bool CheckGapToken(std::string_view content, LineResult& result) {
+  const std::vector<std::string_view> f = SplitFields(content, '-', 3);
+  if (f.size() > 2 || !AllDigits(f[0]) || (f.size() == 2 && !AllDigits(f[1]))) {
+    result.Fail(Code::kLintPatternBadWildcard, "malformed wildcard {" + std::string(content.substr(0, 40)) + "}");
+    return false;
+  }
+  if (f.size() == 2 && !f[0].empty() && !f[1].empty()) {
+    unsigned a = 0;
+    unsigned b = 0;
+    if (ParseSmallNumber(f[0], &a) && ParseSmallNumber(f[1], &b) && a > b) {
+      result.Note(Code::kLintPatternReversedRange, Severity::kWarning,
+                  "wildcard {" + std::string(content) + "} has A > B and never matches");
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+void CheckBodyPattern(std::string_view pattern, const PatternContext& ctx, LineResult& result) {
+  std::string expanded;
+  const bool split = ExpandInlineGaps(pattern, &expanded);
+  PartChecker checker{ctx, result};
+  if (split) {
+    std::vector<std::string_view> parts;
+    const std::string_view s(expanded);
+    std::size_t depth = 0;
+    std::size_t start = 0;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+      const char c = s[i];
+      if (c == '(') {
+        ++depth;
+      } else if (c == ')') {
+        if (depth > 0) --depth;
+      } else if (c == '{' || c == '*') {
+        if (depth > 0) {
+          result.Fail(Code::kLintPatternBadWildcard,
+                      c == '*' ? "alternative contains an unbounded '*' wildcard"
+                               : "alternative contains a {n-m} ranged wildcard");
+          return;
+        }
+        parts.push_back(s.substr(start, i - start));
+        if (c == '{') {
+          const std::size_t close = s.find('}', i);
+          if (close == std::string_view::npos) {
+            result.Fail(Code::kLintPatternBadWildcard, "'{' without a matching '}'");
+            return;
+          }
+          if (!CheckGapToken(s.substr(i + 1, close - i - 1), result)) return;
+          i = close;
+        }
+        start = i + 1;
+      }
+    }
+    parts.push_back(s.substr(start));
+    for (std::size_t k = 0; k < parts.size(); ++k) {
+      if (parts[k].empty()) {
+        result.Fail(Code::kLintPatternBadWildcard,
+                    "part " + std::to_string(k + 1) + " of the split pattern is empty");
+        return;
+      }
+    }
+    for (std::string_view part : parts) {
+      if (!checker.CheckPart(part)) return;
+    }
+    return;
+  }
+  const std::string_view s(expanded);
+  const bool offset_ok_for_bm =
+      ctx.offset.find("VI") == std::string_view::npos && ctx.offset.find('$') == std::string_view::npos &&
+      (ctx.target != 1 || (ctx.offset != "*" && ctx.offset.find(',') == std::string_view::npos));
+  const bool bm = !ctx.always_ac && !ctx.has_modifiers && (ctx.target == 0 || ctx.target == 1) &&
+                  s.find_first_of("?([") == std::string_view::npos && offset_ok_for_bm;
+  if (bm) {
+    if (s.size() % 2 != 0 || !AllHex(s)) {
+      result.Fail(Code::kLintPatternBadHex, "malformed hex string " + Quote(s));
+    } else if (s.size() / 2 < 3) {
+      result.Fail(Code::kLintPatternTooShort,
+                  "static pattern " + Quote(s) + " is shorter than 3 bytes (Boyer-Moore minimum)");
+    }
+    return;
+  }
+  checker.CheckPart(s);
+}
+
+void CheckOffset(std::string_view off, int target, LineResult& result) {
+  auto fail = [&](const std::string& why) {
+    result.Fail(Code::kLintBadOffset, "offset " + Quote(off) + ": " + why);
+  };
+  if (off == "*") return;
+  if (off.size() > kMaxOffsetLen) return fail("longer than 64 characters");
+  std::string_view base = off;
+  const std::size_t comma = off.find(',');
+  if (comma != std::string_view::npos) {
+    if (!AllDigits(off.substr(comma + 1))) return fail("invalid shift value after ','");
+    base = off.substr(0, comma);
+  }
+  const bool relative_ok = target == 1 || target == 6 || target == 9;
+  auto relative = [&](std::string_view digits) {
+    if (!AllDigits(digits)) return fail("invalid number");
+    if (!relative_ok) return fail("relative offsets need target 1, 6 or 9, not " + std::to_string(target));
+  };
+  if (base.starts_with("EP+") || base.starts_with("EP-")) return relative(base.substr(3));
+  if (base.starts_with("SE")) return relative(base.substr(2));
+  if (base.starts_with("SL+")) return relative(base.substr(3));
+  if (base.starts_with("S")) {
+    std::uint32_t v = 0;
+    std::size_t used = 0;
+    const std::string_view rest = base.substr(1);
+    if (!ScanUnsigned(rest, &v, &used) || used >= rest.size() || rest[used] != '+' ||
+        !ScanUnsigned(rest.substr(used + 1), &v, &used)) {
+      return fail("invalid section offset (expected Sx+n)");
+    }
+    if (!relative_ok) return fail("relative offsets need target 1, 6 or 9, not " + std::to_string(target));
+    return;
+  }
+  if (base.starts_with("EOF-")) {
+    if (!AllDigits(base.substr(4))) return fail("invalid number after EOF-");
+    return;
+  }
+  if (base.starts_with("VI")) {
+    if (!relative_ok) return fail("VI offsets need target 1, 6 or 9, not " + std::to_string(target));
+    return;
+  }
+  if (base.find('$') != std::string_view::npos) {
+    std::uint32_t group = 0;
+    std::size_t used = 0;
+    if (base[0] != '$' || !ScanUnsigned(base.substr(1), &group, &used)) return fail("invalid macro offset");
+    if (group >= kMaxMacroGroups) return fail("at most 32 macro groups are supported");
+    return;
+  }
+  if (!AllDigits(base)) return fail("invalid offset value");
+}
+
+}  // namespace cvdguard::internal::lint

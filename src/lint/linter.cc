@@ -1,0 +1,220 @@
+// The streaming line splitter shared by every format, and the factory that
+// picks a checker by member extension.
+#include "lint/linter.h"
+
+#include <algorithm>
+#include <cstring>
+#include <utility>
+
+#include "lint/lint_internal.h"
+
+namespace cvdguard::internal {
+namespace {
+
+using lint::BlankRule;
+using lint::FormatTraits;
+using lint::Issue;
+using lint::LineChecker;
+using lint::LineResult;
+
+class StreamingLinter final : public MemberLinter {
+ public:
+  StreamingLinter(std::unique_ptr<LineChecker> checker, const LintOptions& options, LintSink sink)
+      : checker_(std::move(checker)),
+        traits_(checker_->traits()),
+        options_(options),
+        sink_(std::move(sink)) {
+    // One line plus one byte is enough to tell "too long" apart.
+    line_.reserve(std::min<std::size_t>(traits_.max_line + 1, 4096));
+  }
+
+  void Update(std::span<const std::uint8_t> bytes) override {
+    if (finished_) return;
+    const auto* p = reinterpret_cast<const char*>(bytes.data());
+    std::size_t n = bytes.size();
+    while (n > 0) {
+      const void* nl = std::memchr(p, '\n', n);
+      const std::size_t seg = nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - p) : n;
+      Append(p, seg);
+      if (nl == nullptr) break;
+      EndLine(/*terminated=*/true);
+      pos_ += 1;  // the newline
+      line_start_ = pos_;
+      p += seg + 1;
+      n -= seg + 1;
+    }
+  }
+
+  void Finish() override {
+    if (finished_) return;
+    if (pending_) EndLine(/*terminated=*/false);
+    finished_ = true;
+    if (lines_ == 0 && traits_.empty_fails) {
+      Emit(Code::kLintEmptyMember, Severity::kError, 0, 0,
+           "member has no lines; libclamav refuses it with 'Empty database file'");
+    }
+    if (std::optional<Issue> end = checker_->CheckEnd()) {
+      Emit(end->code, end->severity, 0, 0, std::move(end->message));
+    }
+    if (suppressed_errors_ + suppressed_other_ > 0) {
+      // Bypasses the cap on purpose: this is the one summary line.
+      sink_(Code::kLintFindingsSuppressed, Severity::kInfo, 0, 0,
+            std::to_string(suppressed_errors_) + " error and " +
+                std::to_string(suppressed_other_) + " other lint findings not reported");
+    }
+  }
+
+ private:
+  void Append(const char* p, std::size_t n) {
+    if (n == 0) return;
+    pending_ = true;
+    if (!nul_seen_) {
+      const void* z = std::memchr(p, '\0', n);
+      const std::size_t keep = z ? static_cast<std::size_t>(static_cast<const char*>(z) - p) : n;
+      if (z != nullptr) nul_seen_ = true;
+      const std::size_t room = traits_.max_line + 1 - std::min(line_.size(), traits_.max_line + 1);
+      line_.append(p, std::min(keep, room));
+    }
+    line_len_ += n;
+    pos_ += n;
+  }
+
+  void EndLine(bool terminated) {
+    ++lines_;
+    const std::uint64_t line_no = lines_;
+    const std::uint64_t offset = line_start_;
+    const std::uint64_t len = line_len_;
+    const bool nul = nul_seen_;
+    std::string_view text(line_);
+    while (!text.empty() && text.back() == '\r') text.remove_suffix(1);
+    if (traits_.header_only && line_no > 1) {
+      if (!terminated && options_.container_member) {
+        Emit(Code::kLintNoFinalNewline, Severity::kError, line_no, offset,
+             "last line has no newline: libclamav silently drops it inside a container");
+      } else if (std::optional<Issue> issue = checker_->CheckLaterLine(len)) {
+        Emit(issue->code, issue->severity, line_no, offset, std::move(issue->message));
+      }
+    } else {
+      CheckOne(text, line_no, offset, len, nul, terminated);
+    }
+    line_.clear();
+    line_len_ = 0;
+    nul_seen_ = false;
+    pending_ = false;
+  }
+
+  void CheckOne(std::string_view text, std::uint64_t line_no, std::uint64_t offset,
+                std::uint64_t len, bool nul, bool terminated) {
+    if (!terminated) {
+      if (options_.container_member) {
+        Emit(Code::kLintNoFinalNewline, Severity::kError, line_no, offset,
+             "last line has no newline: libclamav silently drops it inside a container, "
+             "and refuses a member made of that line alone");
+        return;
+      }
+      Emit(Code::kLintNoFinalNewline, Severity::kWarning, line_no, offset,
+           "last line has no newline (parsed in a loose file, dropped inside a container)");
+    }
+    if (len > traits_.max_line) {
+      Emit(Code::kLintLineTooLong, Severity::kError, line_no, offset,
+           "line is " + std::to_string(len) + " characters; the engine's limit for this format is " +
+               std::to_string(traits_.max_line));
+      return;
+    }
+    if (nul) {
+      Emit(Code::kLintNulByte, Severity::kWarning, line_no, offset,
+           "NUL byte in the line: the engine ignores everything after it");
+    }
+    if (text.empty()) {
+      if (traits_.blank == BlankRule::kFail) {
+        Emit(Code::kLintBlankLine, Severity::kError, line_no, offset,
+             "blank line: libclamav refuses the file ('Problem parsing database')");
+      }
+      return;
+    }
+    if (traits_.comments && text.front() == '#') return;
+    LineResult result;
+    checker_->CheckLine(text, result);
+    for (const Issue& issue : result.issues()) {
+      Emit(issue.code, issue.severity, line_no, offset, issue.message);
+    }
+  }
+
+  void Emit(Code code, Severity severity, std::uint64_t line, std::uint64_t offset,
+            std::string message) {
+    const bool error = severity >= Severity::kError;
+    std::uint64_t& count = error ? errors_ : other_;
+    if (count >= options_.max_findings_per_class) {
+      ++(error ? suppressed_errors_ : suppressed_other_);
+      return;
+    }
+    ++count;
+    sink_(code, severity, line, offset, std::move(message));
+  }
+
+  std::unique_ptr<LineChecker> checker_;
+  FormatTraits traits_;
+  LintOptions options_;
+  LintSink sink_;
+  std::string line_;            // current line, capped at max_line + 1 bytes
+  std::uint64_t line_len_ = 0;  // full length of the current line
+  std::uint64_t line_start_ = 0;
+  std::uint64_t pos_ = 0;
+  std::uint64_t lines_ = 0;
+  bool pending_ = false;
+  bool nul_seen_ = false;
+  bool finished_ = false;
+  std::uint64_t errors_ = 0;
+  std::uint64_t other_ = 0;
+  std::uint64_t suppressed_errors_ = 0;
+  std::uint64_t suppressed_other_ = 0;
+};
+
+std::string LowerExtension(std::string_view name) {
+  const std::size_t dot = name.rfind('.');
+  if (dot == std::string_view::npos) return {};
+  std::string ext(name.substr(dot + 1));
+  for (char& c : ext) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return ext;
+}
+
+}  // namespace
+
+std::unique_ptr<MemberLinter> CreateMemberLinter(std::string_view member_name,
+                                                 const LintOptions& options, LintSink sink) {
+  const std::string ext = LowerExtension(member_name);
+  const lint::Flevel fl{options.engine_flevel};
+  std::unique_ptr<LineChecker> checker;
+  if (ext == "hdb" || ext == "hsb" || ext == "hdu" || ext == "hsu" || ext == "fp" ||
+      ext == "sfp" || ext == "mdb" || ext == "msb" || ext == "mdu" || ext == "msu" ||
+      ext == "imp") {
+    checker = lint::MakeHashChecker(ext, fl);
+  } else if (ext == "ndb" || ext == "ndu" || ext == "sdb") {
+    checker = lint::MakeNdbChecker(fl);
+  } else if (ext == "ldb" || ext == "ldu") {
+    checker = lint::MakeLdbChecker(fl);
+  } else if (ext == "cdb") {
+    checker = lint::MakeCdbChecker(fl);
+  } else if (ext == "ftm") {
+    checker = lint::MakeFtmChecker(fl);
+  } else if (ext == "cfg") {
+    checker = lint::MakeCfgChecker(fl);
+  } else if (ext == "ign" || ext == "ign2") {
+    checker = lint::MakeIgnChecker();
+  } else if (ext == "idb") {
+    checker = lint::MakeIdbChecker();
+  } else if (ext == "crb") {
+    checker = lint::MakeCrbChecker(fl);
+  } else if (ext == "pdb" || ext == "gdb" || ext == "wdb") {
+    checker = lint::MakePhishChecker(ext, fl);
+  } else if (ext == "cbc") {
+    checker = lint::MakeCbcChecker(fl);
+  }
+  if (!checker) return nullptr;
+  if (!sink) sink = [](Code, Severity, std::uint64_t, std::uint64_t, std::string) {};
+  return std::make_unique<StreamingLinter>(std::move(checker), options, std::move(sink));
+}
+
+}  // namespace cvdguard::internal

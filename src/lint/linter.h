@@ -1,0 +1,58 @@
+// Streaming signature-line linter: predicts, line by line, whether libclamav
+// 1.4.6 refuses, skips or loads each line of a database member
+// (/work/shared/SIGNATURES.md is the spec; docs/lint.md lists the codes).
+#ifndef CVDGUARD_SRC_LINT_LINTER_H_
+#define CVDGUARD_SRC_LINT_LINTER_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "cvdguard/finding.h"
+
+namespace cvdguard::internal {
+
+struct LintOptions {
+  // Functionality level of the consumer engine (libclamav 1.4.6 = 216).
+  // Unset: flevel ranges are ignored, every line is linted as if the engine
+  // loaded it, and no flevel findings are produced.
+  std::optional<std::uint32_t> engine_flevel;
+  // True (default): the bytes are a member of a .cvd/.cld/.cud, so an
+  // unterminated last line is an error (the engine drops it). False: a loose
+  // file, where the engine parses that line, so it is only a warning.
+  bool container_member = true;
+  // Upper bound on reported findings per member for each of the two classes
+  // "error" and "other"; further ones are counted in one final
+  // LintFindingsSuppressed finding. Bounds the report size for huge members.
+  std::uint32_t max_findings_per_class = 1000;
+};
+
+// Receives one finding: code, severity, 1-based line number (0 = whole member),
+// byte offset of the line start inside the member, human message.
+using LintSink = std::function<void(Code code, Severity severity, std::uint64_t line,
+                                    std::uint64_t member_offset, std::string message)>;
+
+class MemberLinter {
+ public:
+  virtual ~MemberLinter() = default;
+  // Member bytes in order, in chunks of any size. Results do not depend on the
+  // chunking. Memory stays bounded: at most one (capped) line plus small state.
+  virtual void Update(std::span<const std::uint8_t> bytes) = 0;
+  // End of the member: last-line rules and whole-file rules. Call once.
+  virtual void Finish() = 0;
+};
+
+// Returns a linter for the member name's format (extension, case-insensitive),
+// or nullptr when the format is not linted (the caller then reports an info
+// "not linted" finding itself). `sink` is called synchronously from Update()
+// and Finish(); it must not throw.
+std::unique_ptr<MemberLinter> CreateMemberLinter(std::string_view member_name,
+                                                 const LintOptions& options, LintSink sink);
+
+}  // namespace cvdguard::internal
+
+#endif  // CVDGUARD_SRC_LINT_LINTER_H_

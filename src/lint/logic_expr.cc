@@ -1,0 +1,129 @@
+// See logic_expr.h. The engine's parser recurses on both sides of the first
+// top-level operator and on "(...)" with its first and last character cut
+// off; here the same ranges go through an explicit work list, so depth costs
+// heap, not stack, and a step budget bounds the (worst case quadratic) work.
+#include "lint/logic_expr.h"
+
+#include <utility>
+#include <vector>
+
+#include "lint/lint_internal.h"
+
+namespace cvdguard::internal::lint {
+namespace {
+
+// Upper bound on characters scanned for one expression. Real logic strings are
+// short; a 32767-byte line of nested parentheses would need ~5e8 steps.
+// Hitting the cap is reported as "too complex" instead of guessing.
+constexpr std::uint64_t kWorkBudget = 4'000'000;
+// Subsignature indexes >= 2^31 come back from the engine as negative ints,
+// which it treats as a failure.
+constexpr std::uint32_t kMaxIndex = 0x7fffffffu;
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+}  // namespace
+
+LogicResult ParseLogic(std::string_view s) {
+  LogicResult out;
+  std::vector<std::pair<std::size_t, std::size_t>> work;  // [begin, end)
+  work.emplace_back(0, s.size());
+  std::uint64_t steps = 0;
+  std::uint32_t max_index = 0;
+  auto fail = [&](std::string why) {
+    out.error = std::move(why);
+    return out;
+  };
+  while (!work.empty()) {
+    const auto [b, e] = work.back();
+    work.pop_back();
+    const std::size_t len = e - b;
+    std::size_t depth = 0;
+    char op = 0;
+    char op1 = 0;
+    char mod = 0;
+    std::size_t opoff = 0;
+    std::size_t op1off = 0;
+    std::size_t modoff = 0;
+    std::size_t blkend = 0;
+    for (std::size_t i = 0; i < len; ++i) {
+      if (++steps > kWorkBudget) {
+        out.too_complex = true;
+        return fail("logical expression too complex to verify");
+      }
+      const char c = s[b + i];
+      if (c == '(') {
+        ++depth;
+      } else if (c == ')') {
+        if (depth == 0) return fail("syntax error: missing opening parenthesis");
+        --depth;
+        mod = c;
+        modoff = i;
+      } else if (c == '<' || c == '>' || c == '=') {
+        mod = c;
+        modoff = i;
+      } else if (c == '&' || c == '|') {
+        if (depth == 0) {
+          op = c;
+          opoff = i;
+        } else if (depth == 1) {
+          op1 = c;
+          op1off = i;
+        }
+      }
+      if (op != 0) break;
+      if (op1 != 0 && depth == 0) {
+        blkend = i;
+        if (i + 1 < len && (s[b + i + 1] == '<' || s[b + i + 1] == '>' || s[b + i + 1] == '=')) {
+          std::uint32_t v = 0;
+          std::size_t used = 0;
+          const std::size_t at = b + i + 2;
+          if (at > s.size() || !ScanUnsigned(s.substr(at), &v, &used)) {
+            return fail(std::string("syntax error: missing number after '") + s[b + i + 1] + "'");
+          }
+          i += 2;
+          while (i + 1 < len && (IsDigit(s[b + i + 1]) || s[b + i + 1] == ',')) ++i;
+        }
+        if (i + 1 >= len) break;
+      }
+    }
+    if (depth != 0) return fail("syntax error: missing closing parenthesis");
+    if (op == 0 && op1 == 0) {
+      if (len >= 2 && s[b] == '(') {
+        work.emplace_back(b + 1, e - 1);  // the engine strips both ends blindly
+        continue;
+      }
+      std::uint32_t id = 0;
+      std::size_t used = 0;
+      if (b >= s.size() || !ScanUnsigned(s.substr(b), &id, &used)) {
+        return fail("can't parse " + Quote(s.substr(b, len)));
+      }
+      if (mod != 0) {
+        std::uint32_t v = 0;
+        const std::size_t at = b + modoff + 1;
+        if (at > s.size() || !ScanUnsigned(s.substr(at), &v, &used)) {
+          return fail(std::string("syntax error: missing number after '") + mod + "'");
+        }
+      }
+      if (id > kMaxIndex) return fail("subsignature index out of range");
+      if (id > max_index) max_index = id;
+      continue;
+    }
+    std::size_t lstart = b;
+    std::size_t rend = e;
+    if (op == 0) {
+      opoff = op1off;
+      lstart = b + 1;
+      rend = b + blkend;
+    }
+    if (opoff == 0) return fail("syntax error: missing left argument");
+    if (opoff + 1 == len) return fail("syntax error: missing right argument");
+    work.emplace_back(b + opoff + 1, rend);
+    work.emplace_back(lstart, b + opoff);
+  }
+  out.ok = true;
+  out.max_index = max_index;
+  return out;
+}
+
+}  // namespace cvdguard::internal::lint

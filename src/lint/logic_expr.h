@@ -1,0 +1,23 @@
+// The .ldb logical-expression parser, reproducing libclamav 1.4's parse-only
+// behaviour as described in SIGNATURES.md 5.3, iteratively and with a work cap.
+#ifndef CVDGUARD_SRC_LINT_LOGIC_EXPR_H_
+#define CVDGUARD_SRC_LINT_LOGIC_EXPR_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace cvdguard::internal::lint {
+
+struct LogicResult {
+  bool ok = false;
+  bool too_complex = false;   // work cap hit: nothing is known
+  std::uint32_t max_index = 0;  // highest subsignature index referenced
+  std::string error;          // why it does not parse
+};
+
+LogicResult ParseLogic(std::string_view expr);
+
+}  // namespace cvdguard::internal::lint
+
+#endif  // CVDGUARD_SRC_LINT_LOGIC_EXPR_H_

@@ -1,0 +1,197 @@
+// libclamav-faithful text helpers for the line checkers.
+#include <array>
+#include <limits>
+
+#include "lint/lint_internal.h"
+
+namespace cvdguard::internal::lint {
+namespace {
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+bool IsCSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+}
+int DigitValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'Z') return c - 'A' + 10;
+  return 99;
+}
+
+// The 86 CL_TYPE_* names of libclamav 1.4 filetypes.c (SIGNATURES.md 5.2),
+// without the prefix.
+constexpr std::array<std::string_view, 86> kClTypes = {
+    "TEXT_ASCII", "TEXT_UTF8", "TEXT_UTF16LE", "TEXT_UTF16BE", "BINARY_DATA", "IGNORED", "ANY",
+    "MSEXE", "ELF", "MACHO", "MACHO_UNIBIN", "POSIX_TAR", "OLD_TAR", "CPIO_OLD", "CPIO_ODC",
+    "CPIO_NEWC", "CPIO_CRC", "GZ", "ZIP", "BZ", "RAR", "ARJ", "MSSZDD", "MSOLE2", "MSCAB", "MSCHM",
+    "SIS", "SCRENC", "GRAPHICS", "GIF", "PNG", "JPEG", "TIFF", "RIFF", "BINHEX", "TNEF", "CRYPTFF",
+    "PDF", "UUENCODED", "HTML_UTF16", "SCRIPT", "RTF", "HTML", "MAIL", "SFX", "ZIPSFX", "RARSFX",
+    "CABSFX", "ARJSFX", "NULSFT", "AUTOIT", "ISHIELD_MSI", "7Z", "7ZSFX", "SWF", "ISO9660", "JAVA",
+    "DMG", "MBR", "GPT", "APM", "XAR", "PART_ANY", "PART_HFSPLUS", "XZ", "OOXML_WORD", "OOXML_PPT",
+    "OOXML_XL", "INTERNAL", "XDP", "XML_WORD", "XML_XL", "HWP3", "XML_HWP", "HWPOLE2", "OOXML_HWP",
+    "PS", "MHTML", "LNK", "EGG", "EGGSFX", "UDF", "ALZ", "ONENOTE", "PYTHON_COMPILED", "LHA_LZH"};
+
+}  // namespace
+
+void LineResult::Fail(Code code, std::string message) {
+  if (done()) return;
+  failed_ = true;
+  issues_.push_back({code, Severity::kError, std::move(message)});
+}
+
+void LineResult::Skip(Code code, std::string message, Severity severity) {
+  if (done()) return;
+  skipped_ = true;
+  issues_.push_back({code, severity, std::move(message)});
+}
+
+void LineResult::Note(Code code, Severity severity, std::string message) {
+  if (done()) return;
+  issues_.push_back({code, severity, std::move(message)});
+}
+
+void LineResult::FlevelSkip(std::string message) {
+  Skip(Code::kLintFlevelSkipped, std::move(message), Severity::kInfo);
+}
+
+std::vector<std::string_view> SplitFields(std::string_view s, char sep, std::size_t max_fields) {
+  std::vector<std::string_view> out;
+  std::size_t start = 0;
+  while (out.size() < max_fields) {
+    const std::size_t pos = s.find(sep, start);
+    if (pos == std::string_view::npos) {
+      out.push_back(s.substr(start));
+      break;
+    }
+    out.push_back(s.substr(start, pos - start));
+    start = pos + 1;
+  }
+  return out;
+}
+
+bool AllDigits(std::string_view s) {
+  for (char c : s) {
+    if (!IsDigit(c)) return false;
+  }
+  return true;
+}
+
+bool IsHexDigit(char c) {
+  return IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+bool AllHex(std::string_view s) {
+  for (char c : s) {
+    if (!IsHexDigit(c)) return false;
+  }
+  return true;
+}
+
+std::uint32_t AtoiAsUnsigned(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size() && IsCSpace(s[i])) ++i;
+  bool negative = false;
+  if (i < s.size() && (s[i] == '+' || s[i] == '-')) {
+    negative = s[i] == '-';
+    ++i;
+  }
+  // strtol saturates at LONG_MAX / LONG_MIN (64-bit on the target).
+  constexpr std::uint64_t kLimit = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+  std::uint64_t magnitude = 0;
+  for (; i < s.size() && IsDigit(s[i]); ++i) {
+    const auto d = static_cast<std::uint64_t>(s[i] - '0');
+    if (magnitude > (kLimit + 1 - d) / 10) {
+      magnitude = kLimit + 1;  // saturated; the sign decides below
+    } else {
+      magnitude = magnitude * 10 + d;
+    }
+  }
+  std::uint64_t as_long;  // two's complement bits of the long value
+  if (negative) {
+    as_long = magnitude > kLimit ? (std::uint64_t{1} << 63) : (~magnitude + 1);  // LONG_MIN
+  } else {
+    as_long = magnitude > kLimit ? kLimit : magnitude;
+  }
+  return static_cast<std::uint32_t>(as_long & 0xffffffffu);  // (int) truncation
+}
+
+bool ScanUnsigned(std::string_view s, std::uint32_t* value, std::size_t* consumed) {
+  std::size_t i = 0;
+  while (i < s.size() && IsCSpace(s[i])) ++i;
+  bool negative = false;
+  if (i < s.size() && (s[i] == '+' || s[i] == '-')) {
+    negative = s[i] == '-';
+    ++i;
+  }
+  if (i >= s.size() || !IsDigit(s[i])) return false;
+  std::uint64_t v = 0;
+  bool overflow = false;
+  for (; i < s.size() && IsDigit(s[i]); ++i) {
+    if (v > (std::numeric_limits<std::uint64_t>::max() - 9) / 10) {
+      overflow = true;
+    } else {
+      v = v * 10 + static_cast<std::uint64_t>(s[i] - '0');
+    }
+  }
+  // glibc converts with strtoul semantics and stores the low 32 bits.
+  if (overflow) v = std::numeric_limits<std::uint64_t>::max();
+  if (negative) v = ~v + 1;
+  *value = static_cast<std::uint32_t>(v & 0xffffffffu);
+  *consumed = i;
+  return true;
+}
+
+bool StrtolWhole(std::string_view s, int base, std::uint64_t* magnitude, bool* negative) {
+  std::size_t i = 0;
+  while (i < s.size() && IsCSpace(s[i])) ++i;
+  *negative = false;
+  if (i < s.size() && (s[i] == '+' || s[i] == '-')) {
+    *negative = s[i] == '-';
+    ++i;
+  }
+  int b = base;
+  if ((b == 0 || b == 16) && i + 1 < s.size() && s[i] == '0' && (s[i + 1] == 'x' || s[i + 1] == 'X') &&
+      i + 2 < s.size() && IsHexDigit(s[i + 2])) {
+    i += 2;
+    b = 16;
+  } else if (b == 0) {
+    b = (i < s.size() && s[i] == '0') ? 8 : 10;
+  }
+  const std::size_t first = i;
+  std::uint64_t v = 0;
+  for (; i < s.size(); ++i) {
+    const int d = DigitValue(s[i]);
+    if (d >= b) break;
+    const auto ub = static_cast<std::uint64_t>(b);
+    if (v > (std::numeric_limits<std::uint64_t>::max() - static_cast<std::uint64_t>(d)) / ub) {
+      v = std::numeric_limits<std::uint64_t>::max();
+    } else {
+      v = v * ub + static_cast<std::uint64_t>(d);
+    }
+  }
+  *magnitude = v;
+  return i > first && i == s.size();
+}
+
+bool IsClTypeName(std::string_view s) {
+  constexpr std::string_view kPrefix = "CL_TYPE_";
+  if (s.substr(0, kPrefix.size()) != kPrefix) return false;
+  const std::string_view rest = s.substr(kPrefix.size());
+  for (std::string_view t : kClTypes) {
+    if (t == rest) return true;
+  }
+  return false;
+}
+
+std::string Quote(std::string_view s, std::size_t max) {
+  std::string out = "'";
+  for (std::size_t i = 0; i < s.size() && i < max; ++i) {
+    const char c = s[i];
+    out += (c >= 0x20 && c < 0x7f) ? c : '?';
+  }
+  if (s.size() > max) out += "...";
+  out += "'";
+  return out;
+}
+
+}  // namespace cvdguard::internal::lint

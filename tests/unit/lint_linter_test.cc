@@ -1,0 +1,399 @@
+// Behaviour of the streaming linter: line rules, container traps, flevel
+// handling, per-format details not covered by the spec table, and
+// pathological inputs that must finish in linear time and bounded memory.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "lint_test_util.h"
+
+namespace cvdguard::internal {
+namespace {
+
+using lint_test::Describe;
+using lint_test::Engine216;
+using lint_test::HasCode;
+using lint_test::HasError;
+using lint_test::LintMember;
+using lint_test::Reported;
+
+LintOptions Loose() {
+  LintOptions o = Engine216();
+  o.container_member = false;
+  return o;
+}
+
+// ---- factory ---------------------------------------------------------------
+
+TEST(LintFactoryTest, ExtensionsAreCaseInsensitive) {
+  for (const char* name : {"daily.NDB", "x.Hdb", "main.LDB", "a.Ign2", "b.cbc", "c.MSU", "d.Wdb"}) {
+    EXPECT_NE(CreateMemberLinter(name, {}, nullptr), nullptr) << name;
+  }
+}
+
+TEST(LintFactoryTest, UnlintedFormatsReturnNull) {
+  for (const char* name : {"COPYING", "daily.info", "x.yar", "x.db", "x.txt", "x.cdiff", "noext"}) {
+    EXPECT_EQ(CreateMemberLinter(name, {}, nullptr), nullptr) << name;
+  }
+}
+
+TEST(LintCodesTest, AllLintCodesAreInTheLintRange) {
+  int count = 0;
+  ForEachCode([&](Code c) {
+    if (CodeName(c).starts_with("LINT_")) {
+      ++count;
+      EXPECT_GE(CodeNumber(c), 800) << CodeName(c);
+      EXPECT_LE(CodeNumber(c), 999) << CodeName(c);
+    }
+  });
+  EXPECT_GT(count, 40);
+  EXPECT_EQ(CodeNumber(Code::kLintNotLinted), 800);
+  EXPECT_EQ(DefaultSeverity(Code::kLintNotLinted), Severity::kInfo);
+}
+
+// ---- line reading ----------------------------------------------------------
+
+TEST(LintLineTest, ReportsLineNumberAndOffsetOfTheBadLine) {
+  const auto f = LintMember("x.ndb", "# c\nT.A:0:*:aabbccdd\nT.B:0:*:zz\n", Engine216());
+  ASSERT_EQ(f.size(), 1u) << Describe(f);
+  EXPECT_EQ(f[0].line, 3u);
+  EXPECT_EQ(f[0].offset, 21u);
+  EXPECT_EQ(f[0].severity, Severity::kError);
+}
+
+TEST(LintLineTest, EveryBadLineIsReported) {
+  const auto f = LintMember("x.hdb", "zz:1:A\nyy:1:B\n", Engine216());
+  EXPECT_EQ(f.size(), 2u) << Describe(f);
+}
+
+TEST(LintLineTest, UnterminatedLastLineIsAnErrorInAContainer) {
+  const auto f = LintMember("x.ndb", "T.A:0:*:aabbccdd\nT.B:0:*:aabbccee", Engine216());
+  EXPECT_TRUE(HasCode(f, Code::kLintNoFinalNewline)) << Describe(f);
+  EXPECT_TRUE(HasError(f));
+}
+
+TEST(LintLineTest, UnterminatedLastLineIsOnlyAWarningInALooseFile) {
+  const auto f = LintMember("x.ndb", "T.A:0:*:aabbccdd\nT.B:0:*:aabbccee", Loose());
+  EXPECT_TRUE(HasCode(f, Code::kLintNoFinalNewline)) << Describe(f);
+  EXPECT_FALSE(HasError(f)) << Describe(f);
+  // ...and the line itself is still checked there.
+  EXPECT_TRUE(HasError(LintMember("x.ndb", "T.A:0:*:aabbccdd\nT.B:0:*:zz", Loose())));
+}
+
+TEST(LintLineTest, NdbLineOf8190CharactersLoadsAnd8191Fails) {
+  // BND1/BND2: the limit is 8190 characters plus the newline.
+  std::string ok = "T.A:0:*:" + std::string(8190 - 8, 'a');
+  std::string too_long = "T.A:0:*:" + std::string(8192 - 8, 'a');
+  EXPECT_FALSE(HasError(LintMember("x.ndb", ok + "\n", Loose())));
+  const auto f = LintMember("x.ndb", too_long + "\n", Loose());
+  EXPECT_TRUE(HasCode(f, Code::kLintLineTooLong)) << Describe(f);
+  EXPECT_TRUE(HasCode(LintMember("x.ndb", "T.A:0:*:" + std::string(8191 - 8, 'a') + "\n", Loose()),
+                      Code::kLintLineTooLong));
+}
+
+TEST(LintLineTest, LdbLinesMayBe32767Characters) {
+  // BND6/BND7.
+  const std::string head = "T;Target:0;0;";
+  const std::string ok = head + std::string(32767 - head.size(), 'a');
+  EXPECT_FALSE(HasCode(LintMember("x.ldb", ok + "\n", Loose()), Code::kLintLineTooLong));
+  const std::string bad = head + std::string(32768 - head.size(), 'a');
+  EXPECT_TRUE(HasCode(LintMember("x.ldb", bad + "\n", Loose()), Code::kLintLineTooLong));
+}
+
+TEST(LintLineTest, CrlfIsAccepted) {
+  EXPECT_FALSE(HasError(LintMember("x.ndb", "T.A:0:*:aabbccdd\r\nT.B:0:*:aabbccee\r\n", Engine216())));
+}
+
+TEST(LintLineTest, LoneCarriageReturnIsABlankLine) {
+  const auto f = LintMember("x.ndb", "T.A:0:*:aabbccdd\n\r\n", Engine216());
+  EXPECT_TRUE(HasCode(f, Code::kLintBlankLine)) << Describe(f);
+}
+
+TEST(LintLineTest, NulEndsTheLineWithAWarning) {
+  const std::string content("T.A:0:*:aabbccdd\0garbage\n", 25);
+  const auto f = LintMember("x.ndb", content, Engine216());
+  EXPECT_TRUE(HasCode(f, Code::kLintNulByte)) << Describe(f);
+  EXPECT_FALSE(HasError(f)) << Describe(f);
+}
+
+TEST(LintLineTest, EmptyMemberIsRefusedWhereTheEngineRefusesIt) {
+  for (const char* name : {"x.hdb", "x.ndb", "x.ldb", "x.cdb", "x.idb", "x.ftm", "x.cbc"}) {
+    EXPECT_TRUE(HasCode(LintMember(name, "", Engine216()), Code::kLintEmptyMember)) << name;
+  }
+  for (const char* name : {"x.ign2", "x.cfg", "x.crb", "x.pdb", "x.wdb"}) {
+    EXPECT_FALSE(HasError(LintMember(name, "", Engine216()))) << name;
+  }
+}
+
+TEST(LintLineTest, BlankLinesAreSkippedInPhishingAndCertificateFiles) {
+  EXPECT_FALSE(HasError(LintMember("x.pdb", "H:amazon.com\n\n", Engine216())));
+  EXPECT_FALSE(HasError(LintMember("x.cfg", "\n\nPE:0x1\n", Engine216())));
+}
+
+TEST(LintLineTest, FindingsAreCappedPerClass) {
+  std::string content;
+  for (int i = 0; i < 50; ++i) content += "zz:1:A\n";
+  LintOptions o = Engine216();
+  o.max_findings_per_class = 10;
+  const auto f = LintMember("x.hdb", content, o);
+  ASSERT_EQ(f.size(), 11u) << Describe(f);
+  EXPECT_EQ(f.back().code, Code::kLintFindingsSuppressed);
+  EXPECT_NE(f.back().message.find("40 error"), std::string::npos) << f.back().message;
+}
+
+// ---- flevel ---------------------------------------------------------------
+
+TEST(LintFlevelTest, OutOfRangeLineIsSkippedEvenIfBroken) {
+  const auto f = LintMember("x.ndb", "T.A:0:*:zz:999\n", Engine216());
+  EXPECT_FALSE(HasError(f)) << Describe(f);
+  EXPECT_TRUE(HasCode(f, Code::kLintFlevelSkipped));
+}
+
+TEST(LintFlevelTest, WithoutAnEngineLevelEveryLineIsChecked) {
+  const auto f = LintMember("x.ndb", "T.A:0:*:zz:999\n", LintOptions{});
+  EXPECT_TRUE(HasError(f)) << Describe(f);
+  EXPECT_FALSE(HasCode(f, Code::kLintFlevelSkipped));
+}
+
+TEST(LintFlevelTest, SameLineLoadsOnOneEngineAndSkipsOnAnother) {
+  LintOptions old_engine;
+  old_engine.engine_flevel = 100;
+  const std::string line = "T.A:0:*:aabbccdd:150:255\n";
+  EXPECT_TRUE(HasCode(LintMember("x.ndb", line, old_engine), Code::kLintFlevelSkipped));
+  EXPECT_FALSE(HasCode(LintMember("x.ndb", line, Engine216()), Code::kLintFlevelSkipped));
+}
+
+TEST(LintFlevelTest, LdbLogicIsCheckedBeforeTheEngineRange) {
+  EXPECT_TRUE(HasError(LintMember("x.ldb", "T;Engine:999-1000,Target:0;0&;aabbccdd\n", Engine216())));
+  EXPECT_FALSE(HasError(LintMember("x.ldb", "T;Engine:999-1000,Target:0;0;zz\n", Engine216())));
+}
+
+TEST(LintFlevelTest, FtmWithOnlySkippedLinesIsRefused) {
+  const auto f = LintMember("x.ftm", "0:0:4d5a:T:CL_TYPE_ANY:CL_TYPE_MSEXE:999\n", Engine216());
+  EXPECT_TRUE(HasCode(f, Code::kLintFtmNothingLoaded)) << Describe(f);
+}
+
+// ---- per-format details ----------------------------------------------------
+
+TEST(LintFormatTest, IgnoreListNameAfterMd5LineTripsTheStaleMd5Bug) {
+  EXPECT_TRUE(HasCode(LintMember("x.ign2", "Sig.A:44d88612fea8a8f36de82e1278abb02f\nSig.B\n", Engine216()),
+                      Code::kLintIgnStaleMd5));
+  EXPECT_FALSE(HasError(LintMember("x.ign2", "Sig.B\nSig.A:44d88612fea8a8f36de82e1278abb02f\n", Engine216())));
+}
+
+TEST(LintFormatTest, IdbUnitTestIconLoads) {
+  const std::string good =
+      "Test.Sig.IDB_16x16x32:TEST_ICON_GROUP_1:TEST_ICON_GROUP_2:100620a0b05b0307055060b0350a0b0480307051060b840"
+      "7008402058308058000008104098109096d020b6b0a046306031800001f040035080000000000\n";
+  EXPECT_FALSE(HasError(LintMember("x.idb", good, Engine216()))) << Describe(LintMember("x.idb", good));
+  std::string bad_size = good;
+  bad_size.replace(bad_size.find(":100620") + 1, 2, "11");
+  EXPECT_TRUE(HasCode(LintMember("x.idb", bad_size, Engine216()), Code::kLintIdbHash));
+}
+
+TEST(LintFormatTest, CrbUnitTestShapes) {
+  const std::string subject = "a5f872f51516a7b95493a152eb79b61d8999188c";
+  const std::string serial = "e8fe30ff40549bb36227b3b6fa978bc3b7c93a1b";
+  auto line = [&](const std::string& trusted, const std::string& ser, const std::string& pk) {
+    return "Test.Sig.CRB;" + trusted + ";" + subject + ";" + ser + ";" + pk + ";010001;1;0;0;;comment\n";
+  };
+  EXPECT_FALSE(HasError(LintMember("x.crb", line("1", serial, "CA5767E9"), Engine216())));
+  EXPECT_FALSE(HasError(LintMember("x.crb", line("1", "", "12zz"), Engine216())));
+  EXPECT_TRUE(HasError(LintMember("x.crb", line("2", serial, "CA5767E9"), Engine216())));
+  EXPECT_TRUE(HasError(LintMember("x.crb", line("1", "12:34", "CA5767E9"), Engine216())));
+  EXPECT_TRUE(HasError(LintMember("x.crb", line("1", serial, "zz"), Engine216())));
+}
+
+TEST(LintFormatTest, RealBytecodeHeaderParses) {
+  const std::string header =
+      "ClamBCafhhelmfmkd|afefdfggifnf```ca`a```|bhacflfafmfbfcfmb`cnbacacmbcc`cmbgfcc`c`cefecicfc``bgbaap`"
+      "clamcoincidencejb:726\nBC.X;Target:1;0;aabbccdd\n";
+  EXPECT_FALSE(HasError(LintMember("x.cbc", header, Engine216()))) << Describe(LintMember("x.cbc", header));
+  std::string bad = header;
+  bad.replace(bad.find("clamcoincidence"), 4, "clan");
+  EXPECT_TRUE(HasCode(LintMember("x.cbc", bad, Engine216()), Code::kLintCbcHeader));
+}
+
+TEST(LintFormatTest, BytecodeHeaderMustEndInTheLineLengthAndBodyLinesFitIt) {
+  const std::string header =
+      "ClamBCafhhelmfmkd|afefdfggifnf```ca`a```|bhacflfafmfbfcfmb`cnbacacmbcc`cmbgfcc`c`cefecicfc``bgbaap`"
+      "clamcoincidencejb:";
+  // Tested: lines up to the declared length minus 2 load; junk after it fails.
+  EXPECT_FALSE(HasError(LintMember("x.cbc", header + "30\n" + std::string(28, 'a') + "\n", Engine216())));
+  const auto f = LintMember("x.cbc", header + "30\n" + std::string(29, 'a') + "\n", Engine216());
+  EXPECT_TRUE(HasCode(f, Code::kLintLineTooLong)) << Describe(f);
+  EXPECT_TRUE(HasCode(LintMember("x.cbc", header + "726:726\n", Engine216()), Code::kLintCbcHeader));
+  EXPECT_TRUE(HasCode(LintMember("x.cbc", header + "\n", Engine216()), Code::kLintCbcHeader));
+}
+
+TEST(LintFormatTest, IgnoreListMd5LineNeedsANameOfThreeCharacters) {
+  EXPECT_TRUE(HasCode(LintMember("x.ign2", "ab:44d88612fea8a8f36de82e1278abb02f\n", Engine216()), Code::kLintIgnMd5));
+  EXPECT_FALSE(HasError(LintMember("x.ign2", "abc:44d88612fea8a8f36de82e1278abb02f\n", Engine216())));
+  EXPECT_FALSE(HasError(LintMember("x.ign2", "ab\n", Engine216())));
+}
+
+TEST(LintFormatTest, PhishingRegexNeedsAStaticSuffix) {
+  for (const char* ok : {"R:.*abc", "R:a.c", "R:(a|b)c", "R:abc+", "R:ab[c]", "R:x\\.com", "R:.+\\.amazon\\.com([/?].*)?",
+                         "R:(ab|cd)\\", "R:ab|cd)"}) {
+    EXPECT_FALSE(HasError(LintMember("x.pdb", std::string(ok) + "\n", Engine216()))) << ok;
+  }
+  for (const char* bad : {"R:abc.*", "R:abc?", "R:.+", "R:.+\\.amazon\\.com/.*", "R:(abc", "R:.+\\", "R:a.)+b"}) {
+    EXPECT_TRUE(HasError(LintMember("x.pdb", std::string(bad) + "\n", Engine216()))) << bad;
+  }
+}
+
+TEST(LintFormatTest, HexPatternRules) {
+  struct Case {
+    const char* line;
+    bool refused;
+  } cases[] = {
+      {"T:0:*:aabb{127}cc", false},       // {N<128} expands, no split
+      {"T:0:*:aabb{128}cc", true},        // split: part "cc" is too short
+      {"T:0:*:aabb{-10}ccdd", false},
+      {"T:0:*:aabb{1-2-3}ccdd", true},
+      {"T:2:*:aa[1-2]bbcc[3-4]dd", false},  // left and right anchors
+      {"T:2:*:aa[1-2]bbcc[3-4]dd[1]ee", true},
+      {"T:0:*:aabb(cc|dd)eeff", false},
+      {"T:0:*:aabb!(cccc|dddd)", false},
+      {"T:0:*:aabb(cc|d?)eeff", false},   // generic alternation
+      {"T:0:*:aabb!(cc|d?)eeff", true},   // negated generic
+      {"T:0:*:aabb(L)ccdd(W)", false},
+      {"T:0:*:aabbcc*dd??ee", true},      // part "dd??ee" has no static pair
+      {"T:0:*:aabbcc*ddeeff", false},
+      {"T:1:S1+10:aabbccdd", false},
+      {"T:6:SL+4:aabbccdd", false},
+      {"T:0:EOF-10,5:aabbccdd", false},
+      {"T:0:$3$:aabbccdd", false},
+      {"T:0:*:aa[1[1-5]bbccdd", false},  // the range is read like sscanf("%u-%u")
+      {"T:2:*:aabb((L)|dddd)eeff", true},
+  };
+  for (const Case& c : cases) {
+    const auto f = LintMember("x.ndb", std::string(c.line) + "\n", Engine216());
+    EXPECT_EQ(HasError(f), c.refused) << c.line << Describe(f);
+  }
+}
+
+TEST(LintFormatTest, LdbSubsignatureKinds) {
+  struct Case {
+    const char* sub;
+    bool refused;
+  } cases[] = {
+      {"${1-2}3$", false},
+      {"${1-2}3", true},
+      {"0/abc/si", false},
+      {"0/abc/w", true},
+      {"0/a(bc/", true},     // does not compile
+      {"0/a[bc/", true},
+      {"0/ab)c/", true},
+      {"0/*abc/", true},
+      {"0/a{2,1}/", true},
+      {"0/\\d+[a-z]{2,3}(?:x|y)?/", false},
+      {"0(<<6#hb2#>5)", false},
+      {"0(>>2#ib3#=1)", true},
+      {"0(>>2#hi2#=1)", true},
+      {"fuzzy_img#0123456789abcdef", false},
+      {"fuzzy_img#0123456789abcdeg", true},
+      {"aabbccdd::a", false},
+      {"aa(bb|cc)ddee::i", true},  // ::i makes (bb|cc) generic: no pre-filter in target 0
+      {"aabb!(cc|dd)eeff", false},
+  };
+  for (const Case& c : cases) {
+    const std::string line = std::string("T;Engine:81-255,Target:0;0&1;aabbccdd;") + c.sub + "\n";
+    const auto f = LintMember("x.ldb", line, Engine216());
+    EXPECT_EQ(HasError(f), c.refused) << line << Describe(f);
+  }
+}
+
+TEST(LintFormatTest, PcreWithoutDocumentedEngineLevelWarns) {
+  const auto f = LintMember("x.ldb", "T;Target:0;0&1;aabbccdd;0/abc/\n", Engine216());
+  EXPECT_FALSE(HasError(f));
+  EXPECT_TRUE(HasCode(f, Code::kLintLdbNeedsEngine)) << Describe(f);
+}
+
+// ---- pathological inputs ---------------------------------------------------
+
+// Each case must finish well within this; linear-time code needs milliseconds.
+constexpr auto kFast = std::chrono::seconds(3);
+
+template <class Fn>
+void ExpectFast(const char* what, Fn&& fn) {
+  const auto start = std::chrono::steady_clock::now();
+  fn();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, kFast) << what;
+}
+
+TEST(LintPathologicalTest, HugeLineFinishesFastAndIsReportedOnce) {
+  const std::string content = "T.A:0:*:" + std::string(20 * 1024 * 1024, 'a') + "\nT.B:0:*:aabbccdd\n";
+  ExpectFast("20 MiB line", [&] {
+    const auto f = LintMember("x.ndb", content, Engine216(), 65536);
+    ASSERT_EQ(f.size(), 1u) << Describe(f);
+    EXPECT_EQ(f[0].code, Code::kLintLineTooLong);
+  });
+}
+
+TEST(LintPathologicalTest, DeeplyNestedLogicIsLinearOrRefusedAsTooComplex) {
+  // 16000 levels of parentheses fill a 32767-character .ldb line.
+  const std::string logic = std::string(16000, '(') + "0" + std::string(16000, ')');
+  const std::string line = "T;Target:0;" + logic + ";aabbccdd\n";
+  ExpectFast("nested logic", [&] {
+    const auto f = LintMember("x.ldb", line, Engine216());
+    // Valid syntax: we either accept it or refuse to vouch for it.
+    for (const Reported& r : f) {
+      if (r.severity >= Severity::kError) {
+        EXPECT_EQ(r.code, Code::kLintTooComplex) << r;
+      }
+    }
+  });
+  const std::string alt = [] {
+    std::string s;
+    for (int i = 0; i < 5000; ++i) s += "(0|";
+    s += "0";
+    s += std::string(5000, ')');
+    return s;
+  }();
+  ExpectFast("right-nested alternation", [&] { LintMember("x.ldb", "T;Target:0;" + alt + ";aabbccdd\n"); });
+  std::string chain = "0";
+  for (int i = 0; i < 10000; ++i) chain += "&0";
+  ExpectFast("long chain", [&] {
+    EXPECT_FALSE(HasError(LintMember("x.ldb", "T;Target:0;" + chain + ";aabbccdd\n", Engine216())));
+  });
+}
+
+TEST(LintPathologicalTest, AbsurdRepetitionCountsAreHandled) {
+  ExpectFast("repetitions", [&] {
+    EXPECT_FALSE(HasError(LintMember("x.ndb", "T:0:*:aabb{99999999999999999999}ccdd\n", Engine216())));
+    std::string many = "T:0:*:aabb";
+    for (int i = 0; i < 1500; ++i) many += "{127}";
+    many += "ccdd\n";
+    LintMember("x.ndb", many, Engine216());
+    EXPECT_TRUE(HasError(LintMember("x.ldb", "T;Engine:81-255,Target:0;0&1;aabbccdd;0/a{99999999999}/\n",
+                                    Engine216())));
+  });
+}
+
+TEST(LintPathologicalTest, BinaryGarbageIsLintedWithoutCrashing) {
+  std::string junk;
+  std::uint32_t x = 12345;
+  for (int i = 0; i < 4 * 1024 * 1024; ++i) {
+    x = x * 1103515245u + 12345u;
+    junk.push_back(static_cast<char>(x >> 24));
+  }
+  ExpectFast("4 MiB of noise", [&] {
+    for (const char* name : {"x.ndb", "x.ldb", "x.hdb", "x.cdb", "x.pdb", "x.cbc", "x.ftm", "x.idb"}) {
+      LintOptions o = Engine216();
+      o.max_findings_per_class = 1u << 30;
+      LintMember(name, junk, o, 4096);
+    }
+  });
+}
+
+TEST(LintPathologicalTest, ManyLinesStreamInBoundedTime) {
+  std::string content;
+  for (int i = 0; i < 200000; ++i) content += "Sig." + std::to_string(i) + ":0:*:aabbccdd" + std::to_string(i % 10) + "0\n";
+  ExpectFast("200k lines", [&] { EXPECT_FALSE(HasError(LintMember("x.ndb", content, Engine216(), 1 << 20))); });
+}
+
+}  // namespace
+}  // namespace cvdguard::internal

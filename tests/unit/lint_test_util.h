@@ -1,0 +1,78 @@
+// Helpers for the lint tests: run a member through the linter in chunks and
+// collect what it reports.
+#ifndef CVDGUARD_TESTS_UNIT_LINT_TEST_UTIL_H_
+#define CVDGUARD_TESTS_UNIT_LINT_TEST_UTIL_H_
+
+#include <algorithm>
+#include <cstdint>
+#include <ostream>
+#include <span>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <vector>
+
+#include "cvdguard/finding.h"
+#include "lint/linter.h"
+
+namespace cvdguard::internal::lint_test {
+
+struct Reported {
+  Code code;
+  Severity severity;
+  std::uint64_t line;
+  std::uint64_t offset;
+  std::string message;
+  bool operator==(const Reported&) const = default;
+};
+
+inline std::ostream& operator<<(std::ostream& os, const Reported& r) {
+  return os << CodeName(r.code) << "/" << SeverityName(r.severity) << " line " << r.line << " @" << r.offset
+            << ": " << r.message;
+}
+
+// Lints `content` as member `name`, fed in chunks of `chunk` bytes (0 = all
+// at once). Returns the findings in order.
+inline std::vector<Reported> LintMember(std::string_view name, std::string_view content,
+                                        const LintOptions& options = {}, std::size_t chunk = 0) {
+  std::vector<Reported> out;
+  auto linter = CreateMemberLinter(
+      name, options, [&](Code c, Severity s, std::uint64_t line, std::uint64_t off, std::string msg) {
+        out.push_back({c, s, line, off, std::move(msg)});
+      });
+  if (!linter) return out;
+  const auto* p = reinterpret_cast<const std::uint8_t*>(content.data());
+  const std::size_t step = chunk == 0 ? std::max<std::size_t>(content.size(), 1) : chunk;
+  for (std::size_t i = 0; i < content.size(); i += step) {
+    linter->Update(std::span<const std::uint8_t>(p + i, std::min(step, content.size() - i)));
+  }
+  linter->Finish();
+  return out;
+}
+
+inline bool HasError(const std::vector<Reported>& f) {
+  return std::any_of(f.begin(), f.end(), [](const Reported& r) { return r.severity >= Severity::kError; });
+}
+
+inline bool HasCode(const std::vector<Reported>& f, Code code) {
+  return std::any_of(f.begin(), f.end(), [&](const Reported& r) { return r.code == code; });
+}
+
+inline std::string Describe(const std::vector<Reported>& f) {
+  std::string s;
+  for (const Reported& r : f) {
+    s += "\n  " + std::string(CodeName(r.code)) + "/" + std::string(SeverityName(r.severity)) + " line " +
+         std::to_string(r.line) + ": " + r.message;
+  }
+  return s.empty() ? "\n  (no findings)" : s;
+}
+
+inline LintOptions Engine216() {
+  LintOptions o;
+  o.engine_flevel = 216;
+  return o;
+}
+
+}  // namespace cvdguard::internal::lint_test
+
+#endif  // CVDGUARD_TESTS_UNIT_LINT_TEST_UTIL_H_

@@ -15,15 +15,15 @@
 namespace cvdguard::testing {
 namespace {
 
-struct Run {
+struct CliRun {
   int exit_code = -1;
   std::string out;
 };
 
-Run Cli(const std::string& args) {
+CliRun Cli(const std::string& args) {
   const char* env = std::getenv("CVDGUARD_CLI");
   const std::string cli = env != nullptr ? env : CVDGUARD_CLI_PATH;
-  Run r;
+  CliRun r;
   FILE* p = popen((cli + " " + args + " 2>/dev/null").c_str(), "r");
   if (p == nullptr) return r;
   std::array<char, 4096> buf{};
@@ -49,7 +49,7 @@ class CliTest : public ::testing::Test {
 
 TEST_F(CliTest, ValidFileExitsZero) {
   WriteFile(dir_.Join("test.cvd"), Assemble(Assembly{}));
-  const Run r = Cli("verify " + keys_ + " " + Q(dir_.Join("test.cvd")));
+  const CliRun r = Cli("verify " + keys_ + " " + Q(dir_.Join("test.cvd")));
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find("valid"), std::string::npos);
 }
@@ -58,14 +58,14 @@ TEST_F(CliTest, InvalidFileExitsOneAndNamesTheCode) {
   Assembly a;
   a.edit_tar_items = [](auto& items) { items.pop_back(); };
   WriteFile(dir_.Join("test.cvd"), Assemble(a));
-  const Run r = Cli("verify " + keys_ + " " + Q(dir_.Join("test.cvd")));
+  const CliRun r = Cli("verify " + keys_ + " " + Q(dir_.Join("test.cvd")));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.out.find("INFO_MEMBER_MISSING"), std::string::npos) << r.out;
 }
 
 TEST_F(CliTest, UnreadableFileExitsThreeAndWinsOverInvalid) {
   WriteFile(dir_.Join("bad.cvd"), {'x'});
-  const Run r = Cli("verify " + keys_ + " " + Q(dir_.Join("bad.cvd")) + " " + Q(dir_.Join("missing.cvd")));
+  const CliRun r = Cli("verify " + keys_ + " " + Q(dir_.Join("bad.cvd")) + " " + Q(dir_.Join("missing.cvd")));
   EXPECT_EQ(r.exit_code, 3);
 }
 
@@ -81,7 +81,7 @@ TEST_F(CliTest, JsonIsOneObjectPerFilePerLine) {
   Assembly bad;
   bad.edit_file = [](auto& f) { f.resize(f.size() - 3); };
   WriteFile(dir_.Join("b.cvd"), Assemble(bad));
-  const Run r = Cli("verify --json " + keys_ + " " + Q(dir_.path()));
+  const CliRun r = Cli("verify --json " + keys_ + " " + Q(dir_.path()));
   EXPECT_EQ(r.exit_code, 1);
   std::istringstream lines(r.out);
   std::string line;
@@ -108,7 +108,7 @@ TEST_F(CliTest, InfoMatchesSigtoolForRealFiles) {
   if (status != 0) GTEST_SKIP() << "sigtool not installed";
   for (const char* name : {"test-1.cvd", "test-3.cvd", "bytecode-19.cvd"}) {
     const std::string path = RealDataDir() + "/" + name;
-    Run ours = Cli("info " + Q(path));
+    CliRun ours = Cli("info " + Q(path));
     std::string theirs;
     FILE* p = popen(("sigtool --info " + Q(path) + " 2>/dev/null").c_str(), "r");
     std::array<char, 4096> buf{};
@@ -123,14 +123,14 @@ TEST_F(CliTest, InfoEndsWithTheReasonWhenInvalid) {
   Assembly a;
   a.edit_info_signed = [](std::string& info) { info += "x\n"; };
   WriteFile(dir_.Join("test.cvd"), Assemble(a));
-  const Run r = Cli("info " + keys_ + " " + Q(dir_.Join("test.cvd")));
+  const CliRun r = Cli("info " + keys_ + " " + Q(dir_.Join("test.cvd")));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.out.find("Verification FAILED: INFO_DATA_AFTER_DSIG"), std::string::npos) << r.out;
 }
 
 TEST_F(CliTest, UnpackWritesOnlyIntoTheDirectory) {
   WriteFile(dir_.Join("test.cvd"), Assemble(Assembly{}));
-  const Run r = Cli("unpack " + keys_ + " " + Q(dir_.Join("test.cvd")) + " " + Q(dir_.Join("out")));
+  const CliRun r = Cli("unpack " + keys_ + " " + Q(dir_.Join("test.cvd")) + " " + Q(dir_.Join("out")));
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_FALSE(ReadFile(dir_.Join("out/test.hdb")).empty());
   EXPECT_FALSE(ReadFile(dir_.Join("out/COPYING")).empty());
@@ -142,7 +142,7 @@ TEST_F(CliTest, UnpackRefusesAnInvalidFile) {
   Assembly a;
   a.edit_tar_items = [](auto& items) { items.push_back({"../evil.hdb", "x\n"}); };
   WriteFile(dir_.Join("test.cvd"), Assemble(a));
-  const Run r = Cli("unpack " + keys_ + " " + Q(dir_.Join("test.cvd")) + " " + Q(dir_.Join("out")));
+  const CliRun r = Cli("unpack " + keys_ + " " + Q(dir_.Join("test.cvd")) + " " + Q(dir_.Join("out")));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(ReadFile(dir_.Join("evil.hdb")).empty());
   EXPECT_TRUE(ReadFile(dir_.Join("out/evil.hdb")).empty());
@@ -155,11 +155,11 @@ TEST_F(CliTest, BuildThenVerifyRoundTrips) {
   WriteFile(dir_.Join("mine.hdb"), {hdb.begin(), hdb.end()});
   for (const char* kind : {"cvd", "cld", "cud"}) {
     const std::string out = dir_.Join(std::string("mine.") + kind);
-    const Run b = Cli(std::string("build --kind ") + kind + " --name mine --version 3 --stime 1700000000 --cvd-key " +
+    const CliRun b = Cli(std::string("build --kind ") + kind + " --name mine --version 3 --stime 1700000000 --cvd-key " +
                       Q(dir_.Join("cvd.key")) + " --info-key " + Q(dir_.Join("info.key")) + " -o " + Q(out) +
                       " " + Q(dir_.Join("mine.hdb")));
     ASSERT_EQ(b.exit_code, 0) << kind;
-    const Run v = Cli("verify --json --at 1700000100 " + keys_ + " " + Q(out));
+    const CliRun v = Cli("verify --json --at 1700000100 " + keys_ + " " + Q(out));
     EXPECT_EQ(v.exit_code, 0) << kind << ": " << v.out;
     const auto j = nlohmann::json::parse(v.out);
     EXPECT_EQ(j["kind"], kind);
@@ -168,7 +168,7 @@ TEST_F(CliTest, BuildThenVerifyRoundTrips) {
 }
 
 TEST(CodesDocTest, FindingCodesDocMatchesTheTable) {
-  const Run r = Cli("codes --markdown");
+  const CliRun r = Cli("codes --markdown");
   ASSERT_EQ(r.exit_code, 0);
   std::ifstream in(std::string(CVDGUARD_SOURCE_DIR) + "/docs/finding-codes.md");
   std::stringstream doc;

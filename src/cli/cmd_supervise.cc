@@ -1,0 +1,83 @@
+// `cvdguard supervise`: run the scan service under the fault engine
+// (docs/faults.md, "Supervisor"). Public API only.
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "cli/command.h"
+#include "cvdguard/faults.h"
+#include "cvdguard/supervise.h"
+
+namespace cvdguard::cli {
+namespace {
+
+struct SuperviseArgs {
+  SuperviseOptions options;
+  std::string db_dir;
+  std::string quarantine_dir;
+  std::string config_file;
+  std::string prune_cmd;
+  std::string rollback_cmd;
+  bool quiet = false;
+};
+
+int Supervise(SuperviseArgs& args) {
+  if (!args.config_file.empty()) {
+    std::ifstream in(args.config_file, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    const FaultStatus st =
+        in ? ParseFaultConfig(text.str(), &args.options.config)
+           : FaultStatus::Error(Code::kFaultConfigInvalid, "cannot read " + args.config_file);
+    if (!st.ok()) {
+      std::cerr << "cvdguard supervise: " << args.config_file << ": " << st.message << " ["
+                << CodeName(st.code) << "]\n";
+      return kExitUsage;
+    }
+  }
+  args.options.log_to_stdout = !args.quiet;
+  ShellDefinitionActions actions(args.db_dir, args.quarantine_dir, args.prune_cmd,
+                                 args.rollback_cmd);
+  return RunSupervisor(args.options, actions);
+}
+
+void AddSuperviseCommand(CLI::App& app, Context& ctx) {
+  auto args = std::make_shared<SuperviseArgs>();
+  auto* cmd = app.add_subcommand(
+      "supervise", "Run the scan service as a child under the fault engine (faults 10 and 12)");
+  cmd->add_option("--db-dir", args->db_dir, "Live definition directory")->required();
+  cmd->add_option("--quarantine-dir", args->quarantine_dir, "Where pruned files go")->required();
+  cmd->add_option("--state-dir", args->options.state_dir, "Fault journal, lock and inbox")
+      ->required();
+  cmd->add_option("--ready-probe", args->options.ready_probe,
+                  "Shell command; exit 0 means the service is ready");
+  cmd->add_option("--startup-window", args->options.startup_window_s,
+                  "Seconds a start may take (default 10)");
+  cmd->add_option("--probe-interval", args->options.probe_interval_s,
+                  "Seconds between readiness probes (default 0.5)");
+  cmd->add_option("--tick-interval", args->options.tick_interval_s,
+                  "Seconds between engine ticks (default 1)");
+  cmd->add_option("--stop-timeout", args->options.stop_timeout_s,
+                  "Seconds before SIGKILL on shutdown (default 10)");
+  cmd->add_option("--config", args->config_file, "Fault rule numbers (JSON)");
+  cmd->add_option("--log", args->options.log_path,
+                  "JSON Lines log (default <state-dir>/faults.log)");
+  cmd->add_option("--prune-cmd", args->prune_cmd,
+                  "Shell command for prune (until the activation component is wired)");
+  cmd->add_option("--rollback-cmd", args->rollback_cmd,
+                  "Shell command for rollback (until the activation component is wired)");
+  cmd->add_flag("--quiet", args->quiet, "Log to the file only, not stdout");
+  cmd->add_option("service", args->options.service_argv, "-- SERVICE_CMD [ARGS...]")
+      ->required()
+      ->expected(1, -1);
+  cmd->callback([args, &ctx] { ctx.exit_code = Supervise(*args); });
+}
+
+}  // namespace
+
+CVDGUARD_REGISTER_COMMAND("supervise", AddSuperviseCommand);
+
+}  // namespace cvdguard::cli

@@ -1,0 +1,197 @@
+// `cvdguard supervise` with small shell services: failed start vs crash,
+// exec failures with the OS error, readiness probe, SIGTERM forwarding, the
+// activation inbox, and the JSON Lines log.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cvdguard/faults.h"
+#include "cvdguard/supervise.h"
+
+namespace cvdguard {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string CliPath() {
+  const char* env = std::getenv("CVDGUARD_CLI");
+  return env != nullptr && *env != '\0' ? env : CVDGUARD_CLI_PATH;
+}
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+bool WaitFor(const std::function<bool()>& cond, double seconds) {
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::milliseconds(static_cast<long>(seconds * 1000));
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (cond()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return cond();
+}
+
+class FaultSuperviseTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = (fs::temp_directory_path() / "faults_sup.XXXXXX").string();
+    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+    dir_ = tmpl;
+    fs::create_directories(dir_ + "/db");
+    fs::create_directories(dir_ + "/q");
+  }
+  void TearDown() override {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  // Starts the supervisor; stdout goes to <dir>/stdout.
+  void Start(std::vector<std::string> extra, const std::vector<std::string>& service,
+             const std::string& config_json = "") {
+    std::vector<std::string> argv = {CliPath(), "supervise", "--db-dir", dir_ + "/db",
+                                     "--quarantine-dir", dir_ + "/q", "--state-dir",
+                                     dir_ + "/state", "--tick-interval", "0.1", "--stop-timeout",
+                                     "3"};
+    if (!config_json.empty()) {
+      { std::ofstream(dir_ + "/config.json") << config_json; }
+      argv.push_back("--config");
+      argv.push_back(dir_ + "/config.json");
+    }
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    argv.push_back("--");
+    argv.insert(argv.end(), service.begin(), service.end());
+    pid_ = ::fork();
+    ASSERT_GE(pid_, 0);
+    if (pid_ == 0) {
+      const int fd = ::open((dir_ + "/stdout").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      ::dup2(fd, 1);
+      std::vector<char*> args;
+      for (auto& a : argv) args.push_back(a.data());
+      args.push_back(nullptr);
+      ::execv(args[0], args.data());
+      ::_exit(127);
+    }
+  }
+
+  // SIGTERM, then the exit code (-1 if it did not stop within 10 s).
+  int Stop(int sig = SIGTERM) {
+    ::kill(pid_, sig);
+    int status = 0;
+    const bool done = WaitFor(
+        [&] { return ::waitpid(pid_, &status, WNOHANG) == pid_; }, 10);
+    pid_ = -1;
+    if (!done) return -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+
+  std::string Log() const { return Slurp(dir_ + "/state/faults.log"); }
+  bool LogHas(const std::string& s) const { return Log().find(s) != std::string::npos; }
+
+  std::string dir_;
+  pid_t pid_ = -1;
+};
+
+TEST_F(FaultSuperviseTest, MissingCommandIsAStartFailureWithTheOsError) {
+  Start({"--prune-cmd", "touch \"$CVDGUARD_QUARANTINE_DIR/pruned\""},
+        {dir_ + "/no-such-service"});
+  EXPECT_TRUE(WaitFor([&] { return LogHas("\"decision\":\"intervention_required\",\"fault\":12"); },
+                      15))
+      << Log();
+  EXPECT_EQ(Stop(), 0);
+  const std::string log = Log();
+  EXPECT_NE(log.find("\"event\":\"connector_start\""), std::string::npos) << log;
+  EXPECT_NE(log.find("\"event\":\"service_start_failed\",\"reason\":\"cannot execute " + dir_ +
+                     "/no-such-service: No such file or directory\""),
+            std::string::npos)
+      << log;
+  EXPECT_NE(log.find("\"decision\":\"fault_raised\",\"fault\":12"), std::string::npos) << log;
+  EXPECT_NE(log.find("\"supervisor\":\"pruned\""), std::string::npos) << log;
+  EXPECT_TRUE(fs::exists(dir_ + "/q/pruned"));
+  // stdout carries the same lines as the log file.
+  EXPECT_NE(Slurp(dir_ + "/stdout").find("\"fault_raised\""), std::string::npos);
+}
+
+TEST_F(FaultSuperviseTest, CrashLoopRaisesFault10AndEscalates) {
+  Start({"--startup-window", "0.2"}, {"/bin/sh", "-c", "sleep 0.5; kill -SEGV $$"},
+        R"({"backoff_initial_s": 0.1, "backoff_max_s": 0.2, "fault10_escalate_s": 2,
+            "crash_window_s": 60, "fault10_clear_s": 100})");
+  EXPECT_TRUE(WaitFor([&] { return LogHas("\"decision\":\"intervention_required\",\"fault\":10"); },
+                      30))
+      << Log();
+  EXPECT_EQ(Stop(), 0);
+  const std::string log = Log();
+  EXPECT_NE(log.find("\"event\":\"service_started\""), std::string::npos) << log;
+  EXPECT_NE(log.find("\"event\":\"service_crashed\",\"status\":\"signal 11\""), std::string::npos)
+      << log;
+  EXPECT_NE(log.find("\"decision\":\"fault_raised\",\"fault\":10"), std::string::npos) << log;
+  EXPECT_EQ(log.find("\"service_start_failed\""), std::string::npos) << log;
+  // The journal was kept: a status query sees fault 10 raised.
+  FaultEngine engine;
+  ASSERT_TRUE(LoadFaultJournal(dir_ + "/state", &engine).ok());
+  EXPECT_TRUE(engine.FaultRaised(kFaultFrequentRestarts));
+}
+
+TEST_F(FaultSuperviseTest, ExitBeforeReadyIsAFailedStart) {
+  Start({"--ready-probe", "false", "--startup-window", "5"}, {"/bin/sh", "-c", "sleep 0.3; exit 3"});
+  EXPECT_TRUE(WaitFor([&] { return LogHas("\"decision\":\"fault_raised\",\"fault\":12"); }, 15))
+      << Log();
+  EXPECT_EQ(Stop(), 0);
+  const std::string log = Log();
+  EXPECT_NE(log.find("\"reason\":\"exit 3 before the service was ready\""), std::string::npos)
+      << log;
+  EXPECT_EQ(log.find("\"service_crashed\""), std::string::npos) << log;
+  // No prune command configured: reported, not hidden.
+  EXPECT_NE(log.find("\"supervisor\":\"prune_failed\""), std::string::npos) << log;
+}
+
+TEST_F(FaultSuperviseTest, ProbeReadinessInboxAndSigtermForwarding) {
+  const std::string script = "trap 'echo term > \"" + dir_ +
+                             "/got-term\"; exit 0' TERM; touch \"" + dir_ +
+                             "/ready\"; while :; do sleep 0.05; done";
+  Start({"--ready-probe", "test -f '" + dir_ + "/ready'", "--startup-window", "10"},
+        {"/bin/sh", "-c", script});
+  ASSERT_TRUE(WaitFor([&] { return LogHas("\"event\":\"service_started\""); }, 15)) << Log();
+  const std::vector<DefinitionFile> files = {{"daily.cvd", 27001, std::string(64, 'A')}};
+  ASSERT_TRUE(NotifyDefinitionsActivated(dir_ + "/state", files).ok());
+  EXPECT_TRUE(WaitFor([&] { return LogHas("\"event\":\"definitions_activated\""); }, 10)) << Log();
+  EXPECT_NE(Log().find(std::string(64, 'a')), std::string::npos);
+  EXPECT_EQ(Stop(), 0);
+  EXPECT_TRUE(fs::exists(dir_ + "/got-term")) << "SIGTERM was not forwarded";
+  EXPECT_NE(Log().find("\"supervisor\":\"stopped\",\"detail\":\"exit 0\""), std::string::npos)
+      << Log();
+  EXPECT_EQ(Log().find("\"service_crashed\""), std::string::npos) << "a clean stop is no crash";
+}
+
+TEST_F(FaultSuperviseTest, SecondSupervisorOnTheSameStateDirIsRefused) {
+  Start({"--startup-window", "0.2"}, {"/bin/sh", "-c", "sleep 30"});
+  ASSERT_TRUE(WaitFor([&] { return LogHas("\"event\":\"service_started\""); }, 15)) << Log();
+  const std::string cmd = "'" + CliPath() + "' supervise --db-dir '" + dir_ + "/db' --quarantine-dir '" +
+                          dir_ + "/q' --state-dir '" + dir_ + "/state' -- /bin/true 2> '" + dir_ +
+                          "/err2'";
+  const int status = std::system(cmd.c_str());
+  EXPECT_EQ(WEXITSTATUS(status), 3);
+  EXPECT_NE(Slurp(dir_ + "/err2").find("FAULT_JOURNAL_LOCKED"), std::string::npos);
+  EXPECT_EQ(Stop(SIGINT), 0);
+}
+
+}  // namespace
+}  // namespace cvdguard

@@ -5,6 +5,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "cli/cmd_build_cdiff.h"
 #include "cli/command.h"
 #include "cvdguard/builder.h"
 
@@ -43,6 +44,8 @@ bool WriteAtomically(const std::string& path, const void* data, std::size_t size
   }
   return true;
 }
+
+void AddBuildSignCommand(CLI::App* build, Context& ctx);
 
 struct BuildArgs {
   std::string kind = "cvd";
@@ -121,9 +124,65 @@ void AddBuild(CLI::App& app, Context& ctx) {
   sub->add_option("--gzip-level", a->gzip_level, "gzip level 1-9 (sigtool uses 9)")
       ->check(CLI::Range(1, 9));
   sub->add_flag("--raw", a->raw, ".cld only: store the tar uncompressed (freshclam's default)");
-  sub->add_option("-o,--output", a->out, "Output file")->required();
+  sub->add_option("-o,--output", a->out, "Output file (required)");
   sub->add_option("MEMBER", a->members, "Database member files (e.g. test.hdb test.ndb)");
-  sub->callback([a, &ctx] { ctx.exit_code = RunBuild(*a); });
+  sub->require_subcommand(0, 1);
+  AddBuildCdiffCommand(sub, ctx);
+  AddBuildSignCommand(sub, ctx);
+  sub->callback([a, sub, &ctx] {
+    if (!sub->get_subcommands().empty()) return;  // build cdiff / build sign ran
+    if (a->out.empty()) {
+      std::cerr << "cvdguard build: -o/--output is required\n";
+      ctx.exit_code = kExitUsage;
+      return;
+    }
+    ctx.exit_code = RunBuild(*a);
+  });
+}
+
+struct SignArgs {
+  std::string cert, key, chain, out, file;
+  long long min_flevel = 230;
+};
+
+int RunBuildSign(const SignArgs& a) {
+  std::string cert, key, chain, content, error;
+  if (!ReadFile(a.cert, &cert) || !ReadFile(a.key, &key) ||
+      (!a.chain.empty() && !ReadFile(a.chain, &chain))) {
+    std::cerr << "cvdguard build sign: cannot read the certificate, key or chain file\n";
+    return kExitUsage;
+  }
+  if (!ReadFile(a.file, &content)) {
+    std::cerr << "cvdguard build sign: cannot read '" << a.file << "'\n";
+    return kExitIo;
+  }
+  std::string text;
+  if (!BuildSignFile({content.begin(), content.end()}, cert, key, chain,
+                     static_cast<std::uint32_t>(a.min_flevel), &text, &error)) {
+    std::cerr << "cvdguard build sign: " << error << "\n";
+    return kExitUsage;
+  }
+  const std::string out = a.out.empty() ? a.file + ".sign" : a.out;
+  if (!WriteAtomically(out, text.data(), text.size(), &error)) {
+    std::cerr << "cvdguard build sign: " << error << "\n";
+    return kExitIo;
+  }
+  return kExitOk;
+}
+
+void AddBuildSignCommand(CLI::App* build, Context& ctx) {
+  auto a = std::make_shared<SignArgs>();
+  CLI::App* sub = build->add_subcommand(
+      "sign", "Write a detached .sign (PKCS#7, #clamsign-1.0) for a .cvd or .cdiff. Name it "
+              "<name>-<version>.cvd.sign for ClamAV to find it.");
+  sub->add_option("--cert", a->cert, "Signer certificate (PEM)")->required();
+  sub->add_option("--key", a->key, "Signer private key (PEM)")->required();
+  sub->add_option("--chain", a->chain, "Intermediate certificates to embed (PEM)");
+  sub->add_option("--min-flevel", a->min_flevel, "Minimum engine flevel for the line (>= 230)")
+      ->check(CLI::Range(230LL, 4294967295LL));
+  sub->add_option("-o,--output", a->out, "Output (default FILE.sign)");
+  sub->add_option("FILE", a->file, "The file to sign")->required();
+  sub->callback([a, &ctx] { ctx.exit_code = RunBuildSign(*a); });
 }
 
 struct KeygenArgs {

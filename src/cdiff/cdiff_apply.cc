@@ -1,0 +1,355 @@
+// Patch-chain application (FORMAT.md 5.3, 7.3; checklist D2, D9): verify the
+// base and every .cdiff, check the version chain, apply in memory, build the
+// .cld as freshclam does, validate it, and only then write it atomically.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "archive/sink.h"
+#include "cdiff/cdiff_internal.h"
+#include "cvdguard/cdiff.h"
+#include "cvdguard/validator.h"
+#include "header/header.h"
+#include "validator/pipeline_hooks.h"
+
+namespace cvdguard {
+namespace {
+
+constexpr std::size_t kReadSize = 1 << 20;
+
+std::string BaseName(const std::string& path) {
+  const auto slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+void Add(PatchOutcome* out, Code code, std::string message, std::string member = {},
+         std::uint64_t line = 0) {
+  Finding f = internal::MakeFinding(code, std::move(message));
+  f.member = std::move(member);
+  f.line = line;
+  out->findings.push_back(std::move(f));
+}
+
+// Everything after the base and the patches were read: checks, application,
+// .cld, validation. Sets out->status; fills *cld only on success.
+void ApplyCore(PatchOutcome* out, internal::MemberList base_members,
+               std::vector<internal::CdiffCheck>* checks, const std::string& out_name,
+               const VerifyOptions& options, std::vector<std::uint8_t>* cld) {
+  cld->clear();
+  out->status = PatchStatus::kInvalid;
+  const Report& base = out->base;
+  bool io_error = base.verdict == Verdict::kError;
+  bool failed = false;
+  if (base.verdict != Verdict::kValid) {
+    Add(out, Code::kCdiffBaseInvalid,
+        "the base '" + base.path + "' is not valid; patches are applied only to a verified base",
+        base.path);
+    failed = true;
+  } else if (base.kind != Kind::kCvd && base.kind != Kind::kCld) {
+    Add(out, Code::kCdiffBaseInvalid,
+        "the base is a ." + std::string(KindName(base.kind)) + "; freshclam patches a .cvd or .cld",
+        base.path);
+    failed = true;
+  }
+  if (checks->empty()) {
+    Add(out, Code::kCdiffNoPatches, "no .cdiff to apply");
+    failed = true;
+  }
+  std::uint64_t expected = static_cast<std::uint64_t>(base.header.version) + 1;
+  for (auto& c : *checks) {
+    out->patches.push_back(c.report);
+    const Report& r = c.report;
+    if (r.verdict == Verdict::kError) io_error = true;
+    if (r.verdict != Verdict::kValid) {
+      Add(out, Code::kCdiffInputInvalid, "'" + r.path + "' is not a valid .cdiff", r.path);
+      failed = true;
+    }
+    if (r.header.has_version && base.verdict == Verdict::kValid) {
+      if (r.header.version != expected) {
+        Add(out, Code::kCdiffVersionChain,
+            "'" + r.path + "' produces version " + std::to_string(r.header.version) +
+                " but the next version after " + std::to_string(expected - 1) + " is " +
+                std::to_string(expected) +
+                (&c == &checks->front() ? ": this patch is not for this base" : ": a gap or a "
+                                                                               "wrong order"),
+            r.path);
+        failed = true;
+      }
+    }
+    if (r.header.has_version) expected = static_cast<std::uint64_t>(r.header.version) + 1;
+    if (!c.db.empty() && base.verdict == Verdict::kValid && c.db != base.database) {
+      Add(out, Code::kCdiffDatabaseMismatch,
+          "'" + r.path + "' patches database '" + c.db + "', the base is '" + base.database + "'",
+          r.path);
+      failed = true;
+    }
+  }
+  if (failed) {
+    if (io_error) out->status = PatchStatus::kIoError;
+    return;
+  }
+
+  // The private work area: in memory, discarded on every error path.
+  internal::FileSet files;
+  for (auto& [name, data] : base_members) files[name] = std::move(data);
+  base_members.clear();
+  const std::string info_name = base.database + ".info";
+  for (auto& c : *checks) {
+    std::vector<Finding> findings;
+    if (!internal::ApplyCdiffScript(c.script, &files, options.limits.max_total_bytes, &findings)) {
+      for (auto& f : findings) {
+        f.message = c.report.path + ": " + f.message;
+        out->findings.push_back(std::move(f));
+      }
+      return;
+    }
+    // D2: the patched .info must carry the patch version.
+    const auto info = files.find(info_name);
+    HeaderFields h;
+    std::string why;
+    const std::string first_line =
+        info == files.end() ? std::string() : info->second.substr(0, info->second.find('\n'));
+    if (info == files.end() || !internal::ParseHeaderLine(first_line, &h, &why)) {
+      Add(out, Code::kCdiffResultNoInfo,
+          "after '" + c.report.path + "' the database has no parsable " + info_name +
+              " header line" + (why.empty() ? "" : ": " + why),
+          info_name);
+      return;
+    }
+    if (h.version != c.report.header.version) {
+      Add(out, Code::kCdiffResultVersionMismatch,
+          "after '" + c.report.path + "' " + info_name + " says version " +
+              std::to_string(h.version) + ", the patch version is " +
+              std::to_string(c.report.header.version) + " (D2)",
+          info_name);
+      return;
+    }
+  }
+
+  Code code = Code::kCdiffResultInvalid;
+  std::string error;
+  std::vector<std::uint8_t> bytes;
+  if (!internal::BuildCldBytes(files, base.database, &bytes, &code, &error)) {
+    Add(out, code, error);
+    return;
+  }
+  files.clear();
+  VerifyOptions ro = options;
+  ro.file_name = out_name;
+  ro.sign_path.reset();
+  ro.discover_sign = false;  // ClamAV never reads a .sign for a .cld
+  out->result = VerifyMemory(bytes, ro);
+  out->result.path = out_name;
+  out->result_built = true;
+  if (out->result.verdict != Verdict::kValid) {
+    Add(out, Code::kCdiffResultInvalid,
+        "the patched database fails container validation; the chain is rejected as a whole (D9)");
+    return;
+  }
+  *cld = std::move(bytes);
+  out->status = PatchStatus::kOk;
+}
+
+// temp file beside `path`, write, fsync, rename, fsync the directory. The
+// temp file is removed on every failure.
+bool WriteAtomically(const std::string& path, const std::vector<std::uint8_t>& bytes,
+                     std::string* error) {
+  const auto slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+  std::string tmpl = dir + "/." + BaseName(path) + ".cvdguard-XXXXXX";
+  const int fd = mkstemp(tmpl.data());
+  if (fd < 0) {
+    *error = "cannot create a temporary file in '" + dir + "': " + std::strerror(errno);
+    return false;
+  }
+  auto fail = [&](const std::string& what) {
+    *error = what + ": " + std::strerror(errno);
+    close(fd);
+    unlink(tmpl.c_str());
+    return false;
+  };
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return fail("cannot write '" + tmpl + "'");
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (fchmod(fd, 0644) != 0) return fail("cannot chmod '" + tmpl + "'");
+  if (fsync(fd) != 0) return fail("cannot fsync '" + tmpl + "'");
+  if (close(fd) != 0) {
+    *error = "cannot close '" + tmpl + "': " + std::strerror(errno);
+    unlink(tmpl.c_str());
+    return false;
+  }
+  if (rename(tmpl.c_str(), path.c_str()) != 0) {
+    *error = "cannot rename to '" + path + "': " + std::strerror(errno);
+    unlink(tmpl.c_str());
+    return false;
+  }
+  const int dfd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    fsync(dfd);
+    close(dfd);
+  }
+  return true;
+}
+
+std::string ResultName(const std::string& out_path, const std::string& db) {
+  const std::string base = BaseName(out_path);
+  if (KindFromFileName(base) == Kind::kCld) return base;
+  return (db.empty() ? std::string("patched") : db) + ".cld";
+}
+
+// Reads the base once, feeding the validator and the member collector.
+Report ReadBase(const std::string& path, const VerifyOptions& options,
+                internal::MemberList* members) {
+  VerifyOptions opt = options;
+  opt.file_name = path;
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  Validator v(opt);
+  auto fail = [&](const std::string& what) {
+    v.FailRead(what);
+    Report r = v.Finish();
+    r.path = path;
+    return r;
+  };
+  if (fd < 0) return fail("cannot open '" + path + "': " + std::strerror(errno));
+  struct stat st {};
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    return fail("'" + path + "' is not a regular file");
+  }
+  const auto size = static_cast<std::uint64_t>(st.st_size);
+  v.SetExpectedSize(size);
+  internal::AttachSignFile(path, opt, fd, &v);
+  internal::MemberCollector collector(options.limits);
+  std::vector<std::uint8_t> buf(kReadSize);
+  std::uint64_t total = 0;
+  while (true) {
+    const ssize_t n = read(fd, buf.data(), buf.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const std::string what = "read error on '" + path + "': " + std::strerror(errno);
+      close(fd);
+      return fail(what);
+    }
+    if (n == 0) break;
+    total += static_cast<std::uint64_t>(n);
+    const std::span<const std::uint8_t> chunk(buf.data(), static_cast<std::size_t>(n));
+    v.Update(chunk);
+    collector.Update(chunk);
+  }
+  Report r = v.Finish();
+  r.path = path;
+  if (total != size || (fstat(fd, &st) == 0 && static_cast<std::uint64_t>(st.st_size) != total)) {
+    r.findings.push_back(internal::MakeFinding(
+        Code::kFileChanged, "'" + path + "' changed size while it was read"));
+    r.verdict = Verdict::kInvalid;
+  }
+  close(fd);
+  std::string error;
+  if (r.verdict == Verdict::kValid && !collector.Finish(&error)) {
+    r.findings.push_back(internal::MakeFinding(
+        Code::kInternalError, "validated base could not be unpacked: " + error));
+    r.verdict = Verdict::kInvalid;
+  }
+  if (r.verdict == Verdict::kValid) *members = std::move(collector.members());
+  return r;
+}
+
+}  // namespace
+
+PatchOutcome ApplyPatches(const std::string& base_path, const std::vector<std::string>& cdiff_paths,
+                          const std::string& out_path, const VerifyOptions& options,
+                          const CdiffLimits& limits) {
+  PatchOutcome out;
+  // Each .sign is found beside its own file; one explicit --sign cannot
+  // name the .sign of several inputs.
+  VerifyOptions opt = options;
+  opt.sign_path.reset();
+  internal::MemberList members;
+  out.base = ReadBase(base_path, opt, &members);
+  std::vector<internal::CdiffCheck> checks;
+  for (const auto& path : cdiff_paths) {
+    std::vector<std::uint8_t> bytes;
+    std::string error;
+    const int rc = internal::ReadWholeFile(path, limits.max_file_bytes, &bytes, &error);
+    if (rc != 0) {
+      internal::CdiffCheck c;
+      c.report.path = path;
+      c.report.kind = Kind::kCdiff;
+      c.report.findings.push_back(internal::MakeFinding(
+          rc == 1 ? Code::kCdiffTooLarge : Code::kIoError,
+          rc == 1 ? "'" + path + "' exceeds the .cdiff size limit" : error));
+      c.report.verdict = rc == 1 ? Verdict::kInvalid : Verdict::kError;
+      checks.push_back(std::move(c));
+      continue;
+    }
+    std::optional<std::string> sign_text;
+    std::string sign_source;
+    internal::FindCdiffSign(path, opt, &sign_text, &sign_source);
+    internal::CdiffCheck c = internal::CheckCdiff(bytes, path, opt, sign_text, sign_source, limits);
+    c.report.path = path;
+    checks.push_back(std::move(c));
+  }
+  std::vector<std::uint8_t> cld;
+  ApplyCore(&out, std::move(members), &checks, ResultName(out_path, out.base.database), opt, &cld);
+  if (out.status != PatchStatus::kOk) return out;
+  std::string error;
+  if (!WriteAtomically(out_path, cld, &error)) {
+    Add(&out, Code::kCdiffOutputFailed, error, out_path);
+    out.status = PatchStatus::kIoError;
+    return out;
+  }
+  out.output_path = out_path;
+  return out;
+}
+
+PatchOutcome ApplyPatchesMemory(std::span<const std::uint8_t> base, const std::string& base_name,
+                                const std::vector<CdiffInput>& cdiffs, const VerifyOptions& options,
+                                std::vector<std::uint8_t>* cld, const CdiffLimits& limits) {
+  PatchOutcome out;
+  VerifyOptions opt = options;
+  opt.sign_path.reset();
+  opt.file_name = base_name;
+  out.base = VerifyMemory(base, opt);
+  out.base.path = base_name;
+  internal::MemberList members;
+  if (out.base.verdict == Verdict::kValid) {
+    internal::MemberCollector collector(opt.limits);
+    collector.Update(base);
+    std::string error;
+    if (collector.Finish(&error)) {
+      members = std::move(collector.members());
+    } else {
+      out.base.findings.push_back(internal::MakeFinding(
+          Code::kInternalError, "validated base could not be unpacked: " + error));
+      out.base.verdict = Verdict::kInvalid;
+    }
+  }
+  std::vector<internal::CdiffCheck> checks;
+  for (const auto& in : cdiffs) {
+    VerifyOptions co = options;
+    co.sign_path.reset();
+    co.file_name = in.name;
+    internal::CdiffCheck c = internal::CheckCdiff(
+        in.bytes, in.name, co, in.sign_text,
+        in.sign_text ? in.name + ".sign" : std::string(), limits);
+    c.report.path = in.name;
+    checks.push_back(std::move(c));
+  }
+  std::vector<std::uint8_t> bytes;
+  ApplyCore(&out, std::move(members), &checks, ResultName(base_name, out.base.database), opt,
+            &bytes);
+  cld->clear();
+  if (out.status == PatchStatus::kOk) *cld = std::move(bytes);
+  return out;
+}
+
+}  // namespace cvdguard

@@ -1,0 +1,124 @@
+// File-system helpers for activation: descriptors, durable writes, temp
+// names no scanner loads, the LIVE lock, and the test hook.
+#ifndef CVDGUARD_ACTIVATION_FS_UTIL_H_
+#define CVDGUARD_ACTIVATION_FS_UTIL_H_
+
+#include <sys/stat.h>
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cvdguard::internal {
+
+// Names inside LIVE (and Q, S) that belong to cvdguard. None ends in a
+// definition extension, and all start with a dot.
+inline constexpr std::string_view kTempPrefix = ".cvdguard-tmp.";
+inline constexpr std::string_view kLockName = ".cvdguard.lock";
+inline constexpr std::string_view kJournalName = ".cvdguard.journal";
+inline constexpr std::string_view kDefaultStateName = ".cvdguard";
+
+class UniqueFd {
+ public:
+  UniqueFd() = default;
+  explicit UniqueFd(int fd) : fd_(fd) {}
+  ~UniqueFd();
+  UniqueFd(UniqueFd&& other) noexcept : fd_(other.release()) {}
+  UniqueFd& operator=(UniqueFd&& other) noexcept;
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+  [[nodiscard]] int get() const { return fd_; }
+  [[nodiscard]] bool valid() const { return fd_ >= 0; }
+  int release() {
+    const int fd = fd_;
+    fd_ = -1;
+    return fd;
+  }
+  void reset(int fd = -1);
+
+ private:
+  int fd_ = -1;
+};
+
+// "what: strerror(errno)" for the current errno.
+std::string ErrnoMessage(const std::string& what);
+std::string ErrnoMessage(const std::string& what, int err);
+
+// Opens a directory for *at() calls. Returns an invalid fd and sets *error.
+UniqueFd OpenDir(const std::string& path, std::string* error);
+// Creates `path` (and parents) as directories if missing.
+bool EnsureDir(const std::string& path, std::string* error);
+bool FsyncFd(int fd, const std::string& what, std::string* error);
+
+// A fresh temp name: ".cvdguard-tmp.<pid>.<seq>.<random>".
+std::string TempName();
+bool IsTempName(std::string_view name);
+// A temp (or pending) name carries its creator's pid after `prefix`; true
+// when that process is gone, so the name is a leftover of a crash.
+bool OwnerGone(std::string_view name, std::string_view prefix);
+
+// Writes all of `bytes` to fd. False + *error (with errno text).
+bool WriteAll(int fd, std::span<const std::uint8_t> bytes, const std::string& what,
+              std::string* error);
+// Creates `name` in dir_fd (O_EXCL, O_NOFOLLOW, 0644) with `bytes`, fsyncs
+// it, and renames it into place over `final_name` through a temp name when
+// final_name is not empty. The directory is not fsynced.
+bool WriteFileAt(int dir_fd, const std::string& final_name, std::string_view bytes,
+                 const std::string& what, std::string* error);
+// Reads a whole small file (at most max_bytes) without following a final
+// symlink. nullopt + *error (empty *error when it does not exist).
+std::optional<std::string> ReadSmallFileAt(int dir_fd, const std::string& name,
+                                           std::size_t max_bytes, std::string* error);
+
+// Copies from in_fd (from its current position to EOF) into a new file
+// `name` in dir_fd, fsyncs it. Each chunk also goes to `observe`. Returns
+// bytes copied, or nullopt + *error (the partial file is removed).
+std::optional<std::uint64_t> CopyFdToNewFile(
+    int in_fd, int dir_fd, const std::string& name, const std::string& what,
+    const std::function<void(std::span<const std::uint8_t>)>& observe, std::string* error);
+
+// Reads from fd (from its current position to EOF) into `observe`.
+std::optional<std::uint64_t> ReadFd(int fd, const std::string& what,
+                                    const std::function<void(std::span<const std::uint8_t>)>& observe,
+                                    std::string* error);
+
+// SHA-256 of a whole file read through fd from offset 0, lower-case hex.
+std::optional<std::string> Sha256OfFd(int fd, std::string* error);
+
+// The header version of a container, read with pread (fd offset unchanged).
+std::optional<std::uint32_t> HeaderVersionOfFd(int fd);
+
+// Same inode and same content stamp (size, mtime, ctime).
+bool SameFile(const struct stat& a, const struct stat& b);
+bool SameInode(const struct stat& a, const struct stat& b);
+
+// Entries of a directory (names only, without "." and ".."), sorted.
+bool ListDir(int dir_fd, std::vector<std::string>* names, std::string* error);
+
+// Removes a directory tree below dir_fd/name (no symlinks followed).
+bool RemoveTreeAt(int dir_fd, const std::string& name, std::string* error);
+
+// Exclusive (or shared) flock on dir/.cvdguard.lock, waiting up to
+// timeout_seconds. `create` false: a missing lock file is not an error (an
+// invalid fd is returned with *error empty).
+UniqueFd LockLive(int live_fd, bool exclusive, bool create, double timeout_seconds,
+                  std::string* error);
+
+// Unix seconds now.
+std::int64_t NowSeconds();
+// "2026-01-02T03:04:05Z".
+std::string IsoTime(std::int64_t t);
+
+// Test hook (docs/activation.md, "Test hook"). Inert unless the environment
+// variable CVDGUARD_ACTIVATION_TEST_HOOK="<out_fd>:<in_fd>" is set: then each
+// named point writes "<point>\n" to out_fd and waits for one byte on in_fd,
+// so a harness can SIGKILL the process at an exact point.
+void HookPoint(std::string_view point);
+
+}  // namespace cvdguard::internal
+
+#endif  // CVDGUARD_ACTIVATION_FS_UTIL_H_

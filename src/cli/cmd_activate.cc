@@ -1,0 +1,313 @@
+// cvdguard activate | prune | rollback | status: manage one live definitions
+// directory (docs/activation.md).
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "cli/command.h"
+#include "cli/verify_flags.h"
+#include "cvdguard/activation.h"
+
+namespace cvdguard::cli {
+namespace {
+
+struct DirArgs {
+  std::string live, quarantine, state;
+  double lock_timeout = 60;
+  unsigned long long q_max_bytes = QuarantineBounds{}.max_bytes;
+  double q_max_age_days = static_cast<double>(QuarantineBounds{}.max_age_seconds) / 86400.0;
+  bool json = false;
+  bool quiet = false;
+};
+
+void AddLockFlag(CLI::App* sub, DirArgs* a) {
+  sub->add_option("--lock-timeout", a->lock_timeout,
+                  "Seconds to wait for another cvdguard holding LIVE's lock (default 60)")
+      ->check(CLI::Range(0.0, 86400.0));
+}
+
+void AddBoundFlags(CLI::App* sub, DirArgs* a) {
+  sub->add_option("--quarantine-max-bytes", a->q_max_bytes,
+                  "Size bound of the quarantine directory; oldest files go first, their records "
+                  "stay (default 2 GiB; 0 = none)");
+  sub->add_option("--quarantine-max-age-days", a->q_max_age_days,
+                  "Age bound of quarantined files in days (default 30; 0 = none)")
+      ->check(CLI::Range(0.0, 36500.0));
+}
+
+bool MakeOptions(const DirArgs& a, const VerifyFlags* flags, const char* cmd,
+                 ActivationOptions* o) {
+  if (flags != nullptr) {
+    std::string error;
+    if (!BuildVerifyOptions(*flags, &o->verify, &error)) {
+      std::cerr << "cvdguard " << cmd << ": " << error << "\n";
+      return false;
+    }
+    if (o->verify.sign_path) {
+      std::cerr << "cvdguard " << cmd
+                << ": --sign is not supported here: each .cvd's <name>-<version>.cvd.sign is "
+                   "taken from beside it\n";
+      return false;
+    }
+  }
+  o->lock_timeout_seconds = a.lock_timeout;
+  o->quarantine_bounds.max_bytes = a.q_max_bytes;
+  o->quarantine_bounds.max_age_seconds = static_cast<std::int64_t>(a.q_max_age_days * 86400.0);
+  return true;
+}
+
+std::string ResultJson(const OperationResult& r) {
+  using nlohmann::json;
+  json j;
+  j["status"] = r.status == OperationStatus::kOk           ? "ok"
+                : r.status == OperationStatus::kIncomplete ? "incomplete"
+                                                           : "io_error";
+  j["live_changed"] = r.live_changed;
+  j["files"] = json::array();
+  for (const auto& f : r.files) {
+    json e = {{"path", f.path},
+              {"name", f.live_name},
+              {"outcome", std::string(FileOutcomeName(f.outcome))},
+              {"message", f.message},
+              {"version", f.version},
+              {"sha256", f.sha256}};
+    e["code"] = f.code ? json(std::string(CodeName(*f.code))) : json(nullptr);
+    e["live_version"] = f.live_version ? json(*f.live_version) : json(nullptr);
+    e["sign"] = f.sign_name.empty() ? json(nullptr) : json(f.sign_name);
+    e["quarantine_record"] =
+        f.quarantine_record.empty() ? json(nullptr) : json(f.quarantine_record);
+    j["files"].push_back(std::move(e));
+  }
+  j["notes"] = r.notes;
+  j["removed_from_quarantine"] = json::array();
+  for (const auto& q : r.removals) {
+    j["removed_from_quarantine"].push_back({{"record", q.record}, {"why", q.why}, {"bytes", q.bytes}});
+  }
+  j["error"] = r.error.empty() ? json(nullptr) : json(r.error);
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+int Report(const char* cmd, const OperationResult& r, const DirArgs& a) {
+  if (a.json) {
+    std::cout << ResultJson(r) << "\n";
+  } else {
+    for (const auto& f : r.files) {
+      if (a.quiet && (f.outcome == FileOutcome::kKept || f.outcome == FileOutcome::kActivated ||
+                      f.outcome == FileOutcome::kRestored)) {
+        continue;
+      }
+      std::cout << FileOutcomeName(f.outcome) << "  " << f.path;
+      if (f.outcome == FileOutcome::kActivated || f.outcome == FileOutcome::kRestored) {
+        std::cout << "  version " << f.version;
+        if (f.live_version) std::cout << " (was " << *f.live_version << ")";
+        if (!f.sign_name.empty()) std::cout << " with " << f.sign_name;
+      }
+      if (!f.message.empty()) std::cout << "  " << f.message;
+      if (!f.quarantine_record.empty()) std::cout << "  record: " << f.quarantine_record;
+      std::cout << "\n";
+    }
+    for (const auto& n : r.notes) std::cout << "note: " << n << "\n";
+    for (const auto& q : r.removals) {
+      std::cout << "quarantine bound (" << q.why << "): removed " << q.bytes
+                << " bytes; record kept: " << q.record << "\n";
+    }
+  }
+  if (r.status == OperationStatus::kIoError) {
+    std::cerr << "cvdguard " << cmd << ": " << r.error << "\n";
+    return kExitIo;
+  }
+  return r.status == OperationStatus::kOk ? kExitOk : kExitInvalid;
+}
+
+struct ActivateArgs {
+  DirArgs dirs;
+  VerifyFlags flags;
+  std::vector<std::string> candidates;
+  bool allow_downgrade = false;
+  std::string notify;
+};
+
+void AddActivate(CLI::App& app, Context& ctx) {
+  auto a = std::make_shared<ActivateArgs>();
+  CLI::App* sub = app.add_subcommand(
+      "activate",
+      "Validate candidate definition files and make the valid ones live, atomically. "
+      "Exit 0: all activated (or already live); 1: some quarantined or refused; 2: usage; "
+      "3: I/O error, LIVE untouched.");
+  sub->add_option("--db-dir", a->dirs.live, "The live definitions directory (LIVE)")->required();
+  sub->add_option("--quarantine-dir", a->dirs.quarantine,
+                  "Where invalid candidates are moved, each with a JSON record")
+      ->required();
+  sub->add_option("--state-dir", a->dirs.state,
+                  "Where last-known-good is kept (default LIVE/.cvdguard)");
+  sub->add_option("CANDIDATE", a->candidates,
+                  "Definition files to activate: <name>.cvd|.cld|.cud; a .cvd's "
+                  "<name>-<version>.cvd.sign beside it goes along")
+      ->required();
+  sub->add_flag("--allow-downgrade", a->allow_downgrade,
+                "Activate a version lower than the live one");
+  sub->add_option("--notify", a->notify,
+                  "After LIVE changed, append one definitions_activated JSON line to this file");
+  sub->add_flag("--json", a->dirs.json, "Print the outcome as one JSON object");
+  sub->add_flag("-q,--quiet", a->dirs.quiet, "Print only what was not activated");
+  AddLockFlag(sub, &a->dirs);
+  AddBoundFlags(sub, &a->dirs);
+  AddVerifyFlags(sub, &a->flags);
+  sub->callback([a, &ctx] {
+    ActivationOptions o;
+    if (!MakeOptions(a->dirs, &a->flags, "activate", &o)) {
+      ctx.exit_code = kExitUsage;
+      return;
+    }
+    o.allow_downgrade = a->allow_downgrade;
+    o.notify_path = a->notify;
+    const OperationResult r =
+        Activate(a->dirs.live, a->dirs.quarantine, a->dirs.state, a->candidates, o);
+    ctx.exit_code = Report("activate", r, a->dirs);
+  });
+}
+
+struct PruneArgs {
+  DirArgs dirs;
+  VerifyFlags flags;
+};
+
+void AddPrune(CLI::App& app, Context& ctx) {
+  auto a = std::make_shared<PruneArgs>();
+  CLI::App* sub = app.add_subcommand(
+      "prune",
+      "Validate every definition file in LIVE and move the invalid ones to quarantine with "
+      "their records. Exit 0: nothing pruned; 1: something pruned; 2: usage; 3: I/O error.");
+  sub->add_option("--db-dir", a->dirs.live, "The live definitions directory (LIVE)")->required();
+  sub->add_option("--quarantine-dir", a->dirs.quarantine, "Where invalid files are moved")
+      ->required();
+  sub->add_flag("--json", a->dirs.json, "Print the outcome as one JSON object");
+  sub->add_flag("-q,--quiet", a->dirs.quiet, "Print only what was pruned");
+  AddLockFlag(sub, &a->dirs);
+  AddBoundFlags(sub, &a->dirs);
+  AddVerifyFlags(sub, &a->flags);
+  sub->callback([a, &ctx] {
+    ActivationOptions o;
+    if (!MakeOptions(a->dirs, &a->flags, "prune", &o)) {
+      ctx.exit_code = kExitUsage;
+      return;
+    }
+    ctx.exit_code = Report("prune", Prune(a->dirs.live, a->dirs.quarantine, o), a->dirs);
+  });
+}
+
+struct RollbackArgs {
+  DirArgs dirs;
+  std::string notify;
+};
+
+void AddRollback(CLI::App& app, Context& ctx) {
+  auto a = std::make_shared<RollbackArgs>();
+  CLI::App* sub = app.add_subcommand(
+      "rollback",
+      "Restore the last-known-good set atomically; the replaced files go to quarantine "
+      "(reason rolled_back). Exit 0: rolled back; 1: nothing to roll back to; 2: usage; "
+      "3: I/O error, LIVE untouched.");
+  sub->add_option("--db-dir", a->dirs.live, "The live definitions directory (LIVE)")->required();
+  sub->add_option("--quarantine-dir", a->dirs.quarantine, "Where the replaced files go")
+      ->required();
+  sub->add_option("--state-dir", a->dirs.state,
+                  "The state directory of activate (LIVE/.cvdguard if activate used the default)")
+      ->required();
+  sub->add_option("--notify", a->notify,
+                  "After LIVE changed, append one definitions_activated JSON line to this file");
+  sub->add_flag("--json", a->dirs.json, "Print the outcome as one JSON object");
+  AddLockFlag(sub, &a->dirs);
+  AddBoundFlags(sub, &a->dirs);
+  sub->callback([a, &ctx] {
+    ActivationOptions o;
+    if (!MakeOptions(a->dirs, nullptr, "rollback", &o)) {
+      ctx.exit_code = kExitUsage;
+      return;
+    }
+    o.notify_path = a->notify;
+    ctx.exit_code = Report("rollback", Rollback(a->dirs.live, a->dirs.quarantine, a->dirs.state, o),
+                           a->dirs);
+  });
+}
+
+struct StatusArgs {
+  DirArgs dirs;
+  VerifyFlags flags;
+};
+
+void PrintStatusText(const DirectoryStatus& st) {
+  std::cout << "live: " << st.live_dir << "\n";
+  if (st.interrupted_operation_pending) {
+    std::cout << "  an interrupted operation is pending; the next activate/prune/rollback "
+                 "completes it\n";
+  }
+  for (const auto& f : st.live) {
+    std::cout << "  " << f.name << "  " << KindName(f.kind) << "  version " << f.version << "  sigs "
+              << f.sigs << "  built " << (f.build_time.empty() ? "?" : f.build_time) << "  "
+              << VerdictName(f.verdict);
+    if (!f.sign_name.empty()) std::cout << "  (" << f.sign_name << ")";
+    std::cout << "\n";
+  }
+  if (st.live.empty()) std::cout << "  (no definition files)\n";
+  std::cout << "last-known-good: " << st.state_dir << "\n";
+  if (!st.has_last_known_good) std::cout << "  (none)\n";
+  for (const auto& f : st.last_known_good) {
+    std::cout << "  " << f.name << "  version " << f.version << "  " << f.size << " bytes  "
+              << f.sha256 << "\n";
+  }
+  std::cout << "quarantine: " << (st.quarantine_dir.empty() ? "(unknown)" : st.quarantine_dir)
+            << "  " << st.quarantine_bytes << " bytes\n";
+  for (const auto& e : st.quarantine) {
+    std::cout << "  " << e.record << "  " << e.reason << "  " << e.original_path;
+    if (!e.failed_check.empty()) std::cout << "  " << e.failed_check;
+    if (e.removed) std::cout << "  (file removed by the bounds)";
+    std::cout << "\n";
+  }
+}
+
+void AddStatus(CLI::App& app, Context& ctx) {
+  auto a = std::make_shared<StatusArgs>();
+  CLI::App* sub = app.add_subcommand(
+      "status",
+      "Show what is live (validated), what last-known-good holds and what sits in quarantine. "
+      "Exit 0: every live file valid; 1: some live file invalid; 2: usage; 3: LIVE unreadable.");
+  sub->add_option("--db-dir", a->dirs.live, "The live definitions directory (LIVE)")->required();
+  sub->add_option("--state-dir", a->dirs.state, "State directory (default LIVE/.cvdguard)");
+  sub->add_option("--quarantine-dir", a->dirs.quarantine,
+                  "Quarantine directory (default: the one the last operation recorded)");
+  sub->add_flag("--json", a->dirs.json, "Print one JSON object");
+  AddLockFlag(sub, &a->dirs);
+  AddVerifyFlags(sub, &a->flags);
+  sub->callback([a, &ctx] {
+    ActivationOptions o;
+    if (!MakeOptions(a->dirs, &a->flags, "status", &o)) {
+      ctx.exit_code = kExitUsage;
+      return;
+    }
+    const DirectoryStatus st = Status(a->dirs.live, a->dirs.state, a->dirs.quarantine, o);
+    if (!st.ok) {
+      if (a->dirs.json) std::cout << StatusToJson(st) << "\n";
+      std::cerr << "cvdguard status: " << st.error << "\n";
+      ctx.exit_code = kExitIo;
+      return;
+    }
+    if (a->dirs.json) {
+      std::cout << StatusToJson(st) << "\n";
+    } else {
+      PrintStatusText(st);
+    }
+    bool all_valid = true;
+    for (const auto& f : st.live) all_valid = all_valid && f.verdict == Verdict::kValid;
+    ctx.exit_code = all_valid ? kExitOk : kExitInvalid;
+  });
+}
+
+}  // namespace
+
+CVDGUARD_REGISTER_COMMAND("activate", AddActivate);
+CVDGUARD_REGISTER_COMMAND("prune", AddPrune);
+CVDGUARD_REGISTER_COMMAND("rollback", AddRollback);
+CVDGUARD_REGISTER_COMMAND("status", AddStatus);
+
+}  // namespace cvdguard::cli

@@ -1,0 +1,449 @@
+// activate / prune / rollback / status: the rules of docs/activation.md,
+// through the library and through the CLI's exit codes.
+#include <gtest/gtest.h>
+#include <sys/file.h>
+
+#include <algorithm>
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "cvdguard/activation.h"
+#include "cvdguard/validator.h"
+#include "unit/activation_test_util.h"
+
+namespace cvdguard::testing {
+namespace {
+
+using nlohmann::json;
+
+class ActivationTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    live_ = tmp_.Join("live");
+    q_ = tmp_.Join("q");
+    s_ = tmp_.Join("state");
+    in_ = tmp_.Join("incoming");
+    fs::create_directories(live_);
+    fs::create_directories(in_);
+  }
+  std::string Put(const std::string& dir, const std::string& name,
+                  const std::vector<std::uint8_t>& bytes) {
+    const std::string p = dir + "/" + name;
+    EXPECT_TRUE(WriteFile(p, bytes));
+    return p;
+  }
+  OperationResult Act(const std::vector<std::string>& c,
+                      ActivationOptions o = TestActivationOptions()) {
+    return Activate(live_, q_, s_, c, o);
+  }
+  std::vector<std::string> Cli(const std::vector<std::string>& head) {
+    std::vector<std::string> a = head;
+    const auto k = KeyFlags(tmp_.path());
+    a.insert(a.end(), k.begin(), k.end());
+    return a;
+  }
+
+  TempDir tmp_;
+  std::string live_, q_, s_, in_;
+};
+
+TEST(ActivationNameTest, PlainDefinitionNamesOnly) {
+  for (const char* ok : {"daily.cvd", "main.cld", "bytecode.cud", "safebrowsing.cvd", "a1_b.cvd"}) {
+    EXPECT_TRUE(IsPlainDefinitionName(ok)) << ok;
+  }
+  for (const char* bad : {"daily-27000.cvd", "Daily.CVD", ".daily.cvd", "daily.cvd.sign", "daily",
+                          "daily.cdiff", "../daily.cvd", "x/daily.cvd", "_x.cvd", ".cvd", "daily.hdb",
+                          "dai ly.cvd", "daily.cvd.tmp"}) {
+    EXPECT_FALSE(IsPlainDefinitionName(bad)) << bad;
+  }
+}
+
+TEST_F(ActivationTest, ActivatesAndKeepsLastKnownGood) {
+  const auto old_bytes = MakeDb("daily", Kind::kCvd, 10);
+  Put(live_, "daily.cvd", old_bytes);
+  const auto new_bytes = MakeDb("daily", Kind::kCvd, 11);
+  const std::string cand = Put(in_, "daily.cvd", new_bytes);
+  const auto r = Act({cand});
+  ASSERT_EQ(r.status, OperationStatus::kOk) << r.error;
+  ASSERT_EQ(r.files.size(), 1u);
+  EXPECT_EQ(r.files[0].outcome, FileOutcome::kActivated);
+  EXPECT_EQ(r.files[0].version, 11u);
+  EXPECT_EQ(r.files[0].live_version, 10u);
+  EXPECT_TRUE(r.live_changed);
+  EXPECT_EQ(ReadFile(live_ + "/daily.cvd"), new_bytes);
+  EXPECT_FALSE(fs::exists(cand)) << "the candidate is moved, not copied";
+  EXPECT_EQ(ReadFile(s_ + "/lkg/daily.cvd"), old_bytes);
+  // Nothing but the set and cvdguard's dot-files in LIVE.
+  for (const auto& e : fs::directory_iterator(live_)) {
+    const auto n = e.path().filename().string();
+    EXPECT_TRUE(n == "daily.cvd" || n == ".cvdguard.lock") << n;
+  }
+}
+
+TEST_F(ActivationTest, DowngradeRefusedUnlessAllowed) {
+  const auto live_bytes = MakeDb("daily", Kind::kCvd, 10);
+  Put(live_, "daily.cvd", live_bytes);
+  const std::string cand = Put(in_, "daily.cvd", MakeDb("daily", Kind::kCvd, 9));
+  auto r = Act({cand});
+  EXPECT_EQ(r.status, OperationStatus::kIncomplete);
+  ASSERT_EQ(r.files.size(), 1u);
+  EXPECT_EQ(r.files[0].outcome, FileOutcome::kRefused);
+  EXPECT_EQ(r.files[0].code, Code::kActivationDowngrade);
+  EXPECT_EQ(ReadFile(live_ + "/daily.cvd"), live_bytes);
+  EXPECT_TRUE(fs::exists(cand)) << "a refused candidate stays where it was";
+  EXPECT_FALSE(fs::exists(s_ + "/lkg")) << "last-known-good changes only with LIVE";
+
+  const auto run = RunCli(Cli({"activate", "--db-dir", live_, "--quarantine-dir", q_,
+                               "--state-dir", s_, cand}),
+                          tmp_.path());
+  EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
+
+  ActivationOptions o = TestActivationOptions();
+  o.allow_downgrade = true;
+  r = Act({cand}, o);
+  EXPECT_EQ(r.status, OperationStatus::kOk) << r.error;
+  EXPECT_EQ(HeaderVersionOf(live_ + "/daily.cvd"), 9u);
+}
+
+TEST_F(ActivationTest, EqualVersionIsANoOpWithAMessage) {
+  const auto live_bytes = MakeDb("daily", Kind::kCvd, 10);
+  Put(live_, "daily.cvd", live_bytes);
+  const std::string cand = Put(in_, "daily.cvd", MakeDb("daily", Kind::kCvd, 10));
+  const auto run = RunCli(Cli({"activate", "--db-dir", live_, "--quarantine-dir", q_,
+                               "--state-dir", s_, cand}),
+                          tmp_.path());
+  EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
+  EXPECT_NE(run.out.find("already live"), std::string::npos) << run.out;
+  EXPECT_EQ(ReadFile(live_ + "/daily.cvd"), live_bytes);
+  EXPECT_TRUE(fs::exists(cand));
+  EXPECT_FALSE(fs::exists(s_ + "/lkg"));
+}
+
+TEST_F(ActivationTest, CvdReplacesCldAndTheReverse) {
+  const auto cld = MakeDb("main", Kind::kCld, 5);
+  Put(live_, "main.cld", cld);
+  const auto cvd = MakeDb("main", Kind::kCvd, 6);
+  auto r = Act({Put(in_, "main.cvd", cvd)});
+  ASSERT_EQ(r.status, OperationStatus::kOk) << r.error;
+  EXPECT_FALSE(fs::exists(live_ + "/main.cld"));
+  EXPECT_EQ(ReadFile(live_ + "/main.cvd"), cvd);
+  EXPECT_EQ(ReadFile(s_ + "/lkg/main.cld"), cld);
+
+  const auto cld2 = MakeDb("main", Kind::kCld, 7);
+  r = Act({Put(in_, "main.cld", cld2)});
+  ASSERT_EQ(r.status, OperationStatus::kOk) << r.error;
+  EXPECT_FALSE(fs::exists(live_ + "/main.cvd"));
+  EXPECT_EQ(ReadFile(live_ + "/main.cld"), cld2);
+  EXPECT_EQ(ReadFile(s_ + "/lkg/main.cvd"), cvd);
+  EXPECT_FALSE(fs::exists(s_ + "/lkg/main.cld")) << "last-known-good is the set before, only";
+}
+
+TEST_F(ActivationTest, SignGoesAlongAndStaleSignsLeave) {
+  Put(live_, "daily.cvd", MakeDb("daily", Kind::kCvd, 10));
+  const std::vector<std::uint8_t> old_sign = {'#', 'o', 'l', 'd', '\n'};
+  Put(live_, "daily-10.cvd.sign", old_sign);
+  Put(live_, "main-3.cvd.sign", old_sign);  // another database's: untouched
+  const std::string cand = Put(in_, "daily.cvd", MakeDb("daily", Kind::kCvd, 11));
+  // A .sign that cannot be verified without --certs: legacy signature decides.
+  const std::string text = "#clamsign-1.0\n230::pkcs7-pem:AAAA\n";
+  const std::vector<std::uint8_t> sign(text.begin(), text.end());
+  const std::string cand_sign = Put(in_, "daily-11.cvd.sign", sign);
+  const auto r = Act({cand});
+  ASSERT_EQ(r.status, OperationStatus::kOk) << r.error << (r.files.empty() ? "" : r.files[0].message);
+  EXPECT_EQ(r.files[0].sign_name, "daily-11.cvd.sign");
+  EXPECT_EQ(ReadFile(live_ + "/daily-11.cvd.sign"), sign);
+  EXPECT_FALSE(fs::exists(live_ + "/daily-10.cvd.sign"));
+  EXPECT_TRUE(fs::exists(live_ + "/main-3.cvd.sign"));
+  EXPECT_FALSE(fs::exists(cand_sign));
+  EXPECT_EQ(ReadFile(s_ + "/lkg/daily-10.cvd.sign"), old_sign);
+}
+
+TEST_F(ActivationTest, InvalidCandidateIsMovedToQuarantineWithItsRecord) {
+  const auto live_bytes = MakeDb("daily", Kind::kCvd, 10);
+  Put(live_, "daily.cvd", live_bytes);
+  auto bad = MakeDb("daily", Kind::kCvd, 11);
+  bad.resize(bad.size() - 100);  // truncated download
+  const std::string cand = Put(in_, "daily.cvd", bad);
+  const auto run = RunCli(Cli({"activate", "--db-dir", live_, "--quarantine-dir", q_,
+                               "--state-dir", s_, "--json", cand}),
+                          tmp_.path());
+  EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
+  EXPECT_FALSE(fs::exists(cand));
+  EXPECT_EQ(ReadFile(live_ + "/daily.cvd"), live_bytes);
+  EXPECT_FALSE(fs::exists(s_ + "/lkg"));
+  const auto recs = Records(q_);
+  ASSERT_EQ(recs.size(), 1u);
+  const json j = json::parse(recs.begin()->second);
+  EXPECT_EQ(j["reason"], "invalid");
+  EXPECT_EQ(j["operation"], "activate");
+  EXPECT_NE(j["original_path"].get<std::string>().find("incoming/daily.cvd"), std::string::npos);
+  EXPECT_EQ(j["size"], bad.size());
+  EXPECT_EQ(j["sha256"], Sha256Hex(bad));
+  EXPECT_TRUE(j["failed_check"].is_object());
+  EXPECT_FALSE(j["failed_check"]["name"].get<std::string>().empty());
+  EXPECT_TRUE(j["findings"].is_array());
+  EXPECT_FALSE(j["findings"].empty());
+  EXPECT_GT(j["t"].get<std::int64_t>(), 0);
+  EXPECT_EQ(ReadFile(q_ + "/" + j["file"].get<std::string>()), bad);
+  const json out = json::parse(run.out);
+  EXPECT_EQ(out["files"][0]["outcome"], "quarantined");
+}
+
+TEST_F(ActivationTest, BadNamesAndSymlinksAreRefusedAndLeftInPlace) {
+  Put(live_, "daily.cvd", MakeDb("daily", Kind::kCvd, 10));
+  const auto before = Snapshot(live_);
+  const std::string odd = Put(in_, "daily-11.cvd", MakeDb("daily", Kind::kCvd, 11));
+  const std::string upper = Put(in_, "Daily.CVD", MakeDb("daily", Kind::kCvd, 11));
+  const std::string outside = tmp_.Join("outside.cvd");
+  WriteFile(outside, MakeDb("daily", Kind::kCvd, 12));
+  const std::string link = in_ + "/daily.cvd";
+  fs::create_symlink(outside, link);
+  const std::string passwd_link = in_ + "/main.cvd";
+  fs::create_symlink("/etc/passwd", passwd_link);
+  const auto r = Act({odd, upper, link, passwd_link, "../../../etc/bytecode.cvd", in_ + "/none.cvd"});
+  EXPECT_EQ(r.status, OperationStatus::kIncomplete);
+  ASSERT_EQ(r.files.size(), 6u);
+  EXPECT_EQ(r.files[0].code, Code::kActivationBadName);
+  EXPECT_EQ(r.files[1].code, Code::kActivationBadName);
+  EXPECT_EQ(r.files[2].code, Code::kActivationNotRegularFile);
+  EXPECT_EQ(r.files[3].code, Code::kActivationNotRegularFile);
+  for (const auto& f : r.files) EXPECT_EQ(f.outcome, FileOutcome::kRefused) << f.path;
+  EXPECT_EQ(Snapshot(live_), before);
+  EXPECT_TRUE(fs::exists(odd));
+  EXPECT_TRUE(fs::is_symlink(link));
+  EXPECT_TRUE(fs::exists(outside));
+  EXPECT_TRUE(Records(q_).empty());
+}
+
+TEST_F(ActivationTest, PruneMovesOnlyTheInvalidOnes) {
+  const auto good_main = MakeDb("main", Kind::kCvd, 3);
+  const auto good_bc = MakeDb("bytecode", Kind::kCld, 4);
+  Put(live_, "main.cvd", good_main);
+  Put(live_, "bytecode.cld", good_bc);
+  auto trunc = MakeDb("safebrowsing", Kind::kCld, 9);
+  trunc.resize(trunc.size() / 2);
+  Put(live_, "safebrowsing.cld", trunc);
+  const std::string html = "<!DOCTYPE html><html><body>404 Not Found</body></html>\n";
+  Put(live_, "daily.cvd", std::vector<std::uint8_t>(html.begin(), html.end()));
+  Put(live_, "extra.cud", {});
+  Put(live_, "local.hdb", {'x', '\n'});  // not a container: not ours
+  const auto run = RunCli(Cli({"prune", "--db-dir", live_, "--quarantine-dir", q_}), tmp_.path());
+  EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
+  const auto after = Snapshot(live_);
+  EXPECT_EQ(after.size(), 3u);
+  EXPECT_EQ(ReadFile(live_ + "/main.cvd"), good_main);
+  EXPECT_EQ(ReadFile(live_ + "/bytecode.cld"), good_bc);
+  EXPECT_TRUE(fs::exists(live_ + "/local.hdb"));
+  const auto recs = Records(q_);
+  ASSERT_EQ(recs.size(), 3u);
+  std::set<std::string> originals, checks;
+  for (const auto& [name, text] : recs) {
+    const json j = json::parse(text);
+    EXPECT_EQ(j["reason"], "pruned");
+    originals.insert(fs::path(j["original_path"].get<std::string>()).filename().string());
+    checks.insert(j["failed_check"]["name"].get<std::string>());
+    EXPECT_TRUE(fs::exists(q_ + "/" + j["file"].get<std::string>()));
+  }
+  EXPECT_EQ(originals, (std::set<std::string>{"daily.cvd", "extra.cud", "safebrowsing.cld"}));
+  EXPECT_TRUE(checks.count("NOT_CONTAINER_HTML")) << ::testing::PrintToString(checks);
+  EXPECT_TRUE(checks.count("FILE_EMPTY")) << ::testing::PrintToString(checks);
+  // A second prune finds nothing.
+  const auto again = RunCli(Cli({"prune", "--db-dir", live_, "--quarantine-dir", q_}), tmp_.path());
+  EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
+}
+
+TEST_F(ActivationTest, RollbackRestoresThePreviousSetByteForByte) {
+  const auto daily10 = MakeDb("daily", Kind::kCvd, 10);
+  const auto main_cld = MakeDb("main", Kind::kCld, 5);
+  Put(live_, "daily.cvd", daily10);
+  Put(live_, "main.cld", main_cld);
+  Put(live_, "daily-10.cvd.sign", {'s', '\n'});
+  const auto before = Snapshot(live_);
+  const auto r = Act({Put(in_, "daily.cvd", MakeDb("daily", Kind::kCvd, 11)),
+                      Put(in_, "main.cvd", MakeDb("main", Kind::kCvd, 6)),
+                      Put(in_, "bytecode.cvd", MakeDb("bytecode", Kind::kCvd, 2))});
+  ASSERT_EQ(r.status, OperationStatus::kOk) << r.error;
+  const auto activated = Snapshot(live_);
+  ASSERT_NE(activated, before);
+  const std::string notify = tmp_.Join("events.jsonl");
+  const auto run = RunCli({"rollback", "--db-dir", live_, "--quarantine-dir", q_, "--state-dir", s_,
+                           "--notify", notify},
+                          tmp_.path());
+  EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
+  EXPECT_EQ(Snapshot(live_), before);
+  // The set that was replaced is in quarantine, byte for byte.
+  std::set<std::string> rolled;
+  for (const auto& [name, text] : Records(q_)) {
+    const json j = json::parse(text);
+    EXPECT_EQ(j["reason"], "rolled_back");
+    const std::string base = fs::path(j["original_path"].get<std::string>()).filename().string();
+    rolled.insert(base);
+    EXPECT_EQ(FileSha(q_ + "/" + j["file"].get<std::string>()), activated.at(base));
+  }
+  EXPECT_EQ(rolled, (std::set<std::string>{"daily.cvd", "main.cvd", "bytecode.cvd"}));
+  const json event = json::parse(SlurpText(notify));
+  EXPECT_EQ(event["event"], "definitions_activated");
+  // Nothing left to roll back to.
+  const auto again = RunCli({"rollback", "--db-dir", live_, "--quarantine-dir", q_, "--state-dir", s_},
+                            tmp_.path());
+  EXPECT_EQ(again.exit_code, 1) << again.out << again.err;
+  EXPECT_EQ(Snapshot(live_), before);
+}
+
+TEST_F(ActivationTest, NotifyAppendsOneLinePerChange) {
+  const std::string notify = tmp_.Join("events.jsonl");
+  const auto bytes = MakeDb("daily", Kind::kCvd, 27001);
+  ActivationOptions o = TestActivationOptions();
+  o.notify_path = notify;
+  o.now = 1700000000;
+  auto r = Act({Put(in_, "daily.cvd", bytes)}, o);
+  ASSERT_EQ(r.status, OperationStatus::kOk) << r.error;
+  r = Act({Put(in_, "daily.cvd", bytes)}, o);  // same version: LIVE unchanged, no line
+  ASSERT_EQ(r.status, OperationStatus::kOk) << r.error;
+  const std::string text = SlurpText(notify);
+  ASSERT_EQ(std::count(text.begin(), text.end(), '\n'), 1) << text;
+  const json j = json::parse(text);
+  EXPECT_EQ(j["t"], 1700000000);
+  EXPECT_EQ(j["event"], "definitions_activated");
+  ASSERT_EQ(j["files"].size(), 1u);
+  EXPECT_EQ(j["files"][0]["name"], "daily.cvd");
+  EXPECT_EQ(j["files"][0]["version"], 27001);
+  EXPECT_EQ(j["files"][0]["sha256"], Sha256Hex(bytes));
+}
+
+TEST_F(ActivationTest, QuarantineBoundsRemoveOldestFilesAndKeepRecords) {
+  ActivationOptions o = TestActivationOptions();
+  o.quarantine_bounds.max_bytes = 0;
+  o.quarantine_bounds.max_age_seconds = 100;
+  auto bad = MakeDb("daily", Kind::kCvd, 11);
+  bad[600] ^= 0xff;
+  o.now = 1000;
+  ASSERT_EQ(Act({Put(in_, "daily.cvd", bad)}, o).status, OperationStatus::kIncomplete);
+  o.now = 1050;
+  ASSERT_EQ(Act({Put(in_, "daily.cvd", bad)}, o).status, OperationStatus::kIncomplete);
+  o.now = 1120;  // the first is now 120 s old, the second 70 s
+  const auto r = Act({Put(in_, "daily.cvd", bad)}, o);
+  ASSERT_EQ(r.removals.size(), 1u);
+  EXPECT_EQ(r.removals[0].why, "max_age");
+  const auto recs = Records(q_);
+  ASSERT_EQ(recs.size(), 3u) << "every record is kept";
+  int removed = 0;
+  for (const auto& [name, text] : recs) {
+    const json j = json::parse(text);
+    const bool present = fs::exists(q_ + "/" + j["file"].get<std::string>());
+    if (!j["removed"].is_null()) {
+      ++removed;
+      EXPECT_EQ(j["t"], 1000);
+      EXPECT_EQ(j["removed"]["why"], "max_age");
+      EXPECT_FALSE(present);
+    } else {
+      EXPECT_TRUE(present);
+    }
+  }
+  EXPECT_EQ(removed, 1);
+  // Size bound: keep at most one file's worth; the newest entry is never removed.
+  o.quarantine_bounds.max_age_seconds = 0;
+  o.quarantine_bounds.max_bytes = bad.size() + 10;
+  o.now = 1130;
+  const auto r2 = Act({Put(in_, "daily.cvd", bad)}, o);
+  ASSERT_EQ(r2.removals.size(), 2u);
+  EXPECT_EQ(r2.removals[0].why, "max_bytes");
+  const auto st = Status(live_, s_, q_, TestActivationOptions());
+  ASSERT_TRUE(st.ok) << st.error;
+  EXPECT_EQ(st.quarantine.size(), 4u);
+  EXPECT_EQ(st.quarantine_bytes, bad.size());
+}
+
+TEST_F(ActivationTest, SecondCallerWaitsThenFailsClearly) {
+  Put(live_, "daily.cvd", MakeDb("daily", Kind::kCvd, 10));
+  const std::string cand = Put(in_, "daily.cvd", MakeDb("daily", Kind::kCvd, 11));
+  const int fd = ::open((live_ + "/.cvdguard.lock").c_str(), O_RDWR | O_CREAT, 0644);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::flock(fd, LOCK_EX), 0);
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto run = RunCli(Cli({"activate", "--db-dir", live_, "--quarantine-dir", q_, "--state-dir",
+                               s_, "--lock-timeout", "0.5", cand}),
+                          tmp_.path());
+  const double waited =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_EQ(run.exit_code, 3) << run.out << run.err;
+  EXPECT_NE(run.err.find("locked by another cvdguard process"), std::string::npos) << run.err;
+  EXPECT_GE(waited, 0.5);
+  EXPECT_TRUE(fs::exists(cand));
+  EXPECT_EQ(HeaderVersionOf(live_ + "/daily.cvd"), 10u);
+  ::flock(fd, LOCK_UN);
+  ::close(fd);
+  const auto ok = RunCli(Cli({"activate", "--db-dir", live_, "--quarantine-dir", q_, "--state-dir",
+                              s_, cand}),
+                         tmp_.path());
+  EXPECT_EQ(ok.exit_code, 0) << ok.out << ok.err;
+}
+
+TEST_F(ActivationTest, CandidateModifiedDuringValidationIsCaught) {
+  Put(live_, "daily.cvd", MakeDb("daily", Kind::kCvd, 10));
+  const auto good = MakeDb("daily", Kind::kCvd, 11, std::size_t{12} << 20);
+  const std::string cand = Put(in_, "daily.cvd", good);
+  CliProcess p(Cli({"activate", "--db-dir", live_, "--quarantine-dir", q_, "--state-dir", s_,
+                    "--no-lint", cand}),
+               tmp_.path(), /*hook=*/true);
+  bool modified = false;
+  while (auto point = p.NextPoint()) {
+    if (!modified && *point == "read_progress") {
+      // Another writer changes bytes in place while the validator reads.
+      const int fd = ::open(cand.c_str(), O_WRONLY);
+      ASSERT_GE(fd, 0);
+      const char junk[4] = {'J', 'U', 'N', 'K'};
+      ASSERT_EQ(::pwrite(fd, junk, sizeof junk, 100000), 4);
+      ::close(fd);
+      modified = true;
+    }
+    p.Continue();
+  }
+  const auto run = p.Wait();
+  ASSERT_TRUE(modified);
+  EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
+  EXPECT_EQ(HeaderVersionOf(live_ + "/daily.cvd"), 10u);
+  const auto recs = Records(q_);
+  ASSERT_EQ(recs.size(), 1u);
+  EXPECT_NE(recs.begin()->second.find("ACTIVATION_CANDIDATE_CHANGED"), std::string::npos);
+}
+
+TEST_F(ActivationTest, StatusReportsLiveLastKnownGoodAndQuarantine) {
+  Put(live_, "daily.cvd", MakeDb("daily", Kind::kCvd, 10));
+  auto bad = MakeDb("main", Kind::kCvd, 2);
+  bad.resize(700);
+  ASSERT_EQ(Act({Put(in_, "daily.cvd", MakeDb("daily", Kind::kCvd, 11)), Put(in_, "main.cvd", bad)})
+                .status,
+            OperationStatus::kIncomplete);
+  const auto run = RunCli(Cli({"status", "--db-dir", live_, "--state-dir", s_, "--json"}), tmp_.path());
+  EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
+  const json j = json::parse(run.out);
+  ASSERT_EQ(j["live"].size(), 1u);
+  EXPECT_EQ(j["live"][0]["name"], "daily.cvd");
+  EXPECT_EQ(j["live"][0]["version"], 11);
+  EXPECT_EQ(j["live"][0]["verdict"], "valid");
+  EXPECT_EQ(j["live"][0]["kind"], "cvd");
+  EXPECT_FALSE(j["live"][0]["build_time"].get<std::string>().empty());
+  EXPECT_GT(j["live"][0]["sigs"].get<int>(), 0);
+  EXPECT_EQ(j["last_known_good"]["files"][0]["name"], "daily.cvd");
+  EXPECT_EQ(j["last_known_good"]["files"][0]["version"], 10);
+  ASSERT_EQ(j["quarantine"]["entries"].size(), 1u);
+  EXPECT_EQ(j["quarantine"]["entries"][0]["reason"], "invalid");
+  const auto text = RunCli(Cli({"status", "--db-dir", live_, "--state-dir", s_}), tmp_.path());
+  EXPECT_EQ(text.exit_code, 0);
+  EXPECT_NE(text.out.find("daily.cvd"), std::string::npos);
+}
+
+TEST_F(ActivationTest, UsageErrorsExitTwo) {
+  EXPECT_EQ(RunCli({"activate", "--db-dir", live_}, tmp_.path()).exit_code, 2);
+  EXPECT_EQ(RunCli({"rollback", "--db-dir", live_, "--quarantine-dir", q_}, tmp_.path()).exit_code, 2);
+  EXPECT_EQ(RunCli({"activate", "--db-dir", live_, "--quarantine-dir", q_, "--key", "bogus",
+                    in_ + "/daily.cvd"},
+                   tmp_.path())
+                .exit_code,
+            2);
+}
+
+}  // namespace
+}  // namespace cvdguard::testing

@@ -46,7 +46,7 @@ void GzipInflater::Emit(std::span<const std::uint8_t> out) {
   if (out.size() > room) {
     data_(out.first(static_cast<std::size_t>(room)));
     total_out_ = max_output_;
-    Fail(cap_code_, Finding::kNone, cap_message_);
+    if (state_ == State::kRunning) Fail(cap_code_, Finding::kNone, cap_message_);
     return;
   }
   total_out_ += out.size();
@@ -61,7 +61,7 @@ void GzipInflater::OnTrailing(std::span<const std::uint8_t> in) {
 }
 
 void GzipInflater::Update(std::span<const std::uint8_t> in) {
-  if (state_ == State::kFailed) return;
+  if (state_ == State::kFailed || state_ == State::kStopped) return;
   if (state_ == State::kEnded) {
     OnTrailing(in);
     return;
@@ -114,6 +114,7 @@ void GzipInflater::Update(std::span<const std::uint8_t> in) {
 }
 
 void GzipInflater::Finish() {
+  if (state_ == State::kStopped) return;
   if (state_ == State::kRunning) {
     Fail(Code::kGzipTruncated, file_offset_ + total_in_,
          "gzip stream ends after " + std::to_string(total_in_) +

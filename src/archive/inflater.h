@@ -30,6 +30,11 @@ class GzipInflater {
 
   void Update(std::span<const std::uint8_t> in);
   void Finish();
+  // Downstream failed: stop inflating now (from inside the data sink too).
+  // Not a failure of the gzip stream itself.
+  void Stop() {
+    if (state_ == State::kRunning) state_ = State::kStopped;
+  }
 
   bool failed() const { return state_ == State::kFailed; }
   bool ended() const { return state_ == State::kEnded; }
@@ -37,7 +42,7 @@ class GzipInflater {
   std::uint64_t total_out() const { return total_out_; }
 
  private:
-  enum class State { kRunning, kEnded, kFailed };
+  enum class State { kRunning, kEnded, kFailed, kStopped };
   void Fail(Code code, std::uint64_t offset, std::string message);
   void Emit(std::span<const std::uint8_t> out);
   void OnTrailing(std::span<const std::uint8_t> in);

@@ -67,7 +67,8 @@ void AddVerifyFlags(CLI::App* sub, VerifyFlags* f) {
   sub->add_option("--key", f->keys,
                   "Trust an extra RSA public key: ROLE:FILE.pem, ROLE = cvd (header dsig), "
                   "info (.info DSIG) or cdiff (.cdiff trailer). Repeatable.")
-      ->type_name("ROLE:FILE");
+      ->type_name("ROLE:FILE")
+      ->allow_extra_args(false);  // one value per --key, so FILE arguments stay files
   sub->add_flag("--no-official-keys", f->no_official_keys,
                 "Do not trust ClamAV's built-in keys K1/K2/K3");
   sub->add_option("--certs", f->certs,

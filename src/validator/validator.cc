@@ -339,6 +339,9 @@ void Validator::Impl::StartPayload(bool complete) {
         internal::kHeaderSize, cap, cap_code, cap_message,
         [this](std::span<const std::uint8_t> out) {
           if (!pipeline_failed_) tar_->Update(out);
+          // A fatal finding downstream ends the structure checks: inflate no
+          // further, so the outcome does not depend on how input was chunked.
+          if (pipeline_failed_) inflater_->Stop();
         },
         [this](Finding f) { AddFinding(std::move(f)); });
   } else if (copying) {

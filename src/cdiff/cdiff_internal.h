@@ -161,6 +161,10 @@ void FindCdiffSign(const std::string& path, const VerifyOptions& options,
 int ReadWholeFile(const std::string& path, std::uint64_t max_bytes, std::vector<std::uint8_t>* out,
                   std::string* error);
 
+// `s` cut to `max` bytes, with bytes outside printable ASCII (and '\\')
+// written as \xHH, for messages about hostile input.
+std::string CdiffPrintable(std::string_view s, std::size_t max);
+
 }  // namespace cvdguard::internal
 
 #endif  // CVDGUARD_CDIFF_CDIFF_INTERNAL_H_

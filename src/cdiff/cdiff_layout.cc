@@ -16,7 +16,7 @@ namespace {
 // u32 has at most 10 decimal digits.
 constexpr std::size_t kMaxHeaderNumberDigits = 10;
 
-std::string Printable(std::string_view s, std::size_t max = 40) {
+std::string CdiffPrintableImpl(std::string_view s, std::size_t max) {
   std::string out;
   for (std::size_t i = 0; i < s.size() && i < max; ++i) {
     const auto c = static_cast<unsigned char>(s[i]);
@@ -32,6 +32,8 @@ std::string Printable(std::string_view s, std::size_t max = 40) {
   if (s.size() > max) out += "...";
   return out;
 }
+
+std::string Printable(std::string_view s, std::size_t max = 40) { return CdiffPrintable(s, max); }
 
 void Add(CdiffLayout* l, Code code, std::uint64_t offset, std::string message) {
   Finding f = MakeFinding(code, std::move(message));
@@ -195,6 +197,10 @@ CdiffLayout ParseCdiffLayout(std::span<const std::uint8_t> bytes, const CdiffLim
             " bytes; it decompresses to " + std::to_string(l.script.size()) + " (D3)");
   }
   return l;
+}
+
+std::string CdiffPrintable(std::string_view s, std::size_t max) {
+  return CdiffPrintableImpl(s, max);
 }
 
 }  // namespace cvdguard::internal

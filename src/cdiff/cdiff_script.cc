@@ -17,22 +17,7 @@ constexpr std::size_t kMaxNameBytes = 99;
 // Line numbers beyond 2^32 cannot address a file the container limits allow.
 constexpr std::uint64_t kMaxLineNumber = std::uint64_t{1} << 32;
 
-std::string Printable(std::string_view s, std::size_t max = 60) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size() && i < max; ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c < 0x7F && c != '\\') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      static const char kHex[] = "0123456789abcdef";
-      out += "\\x";
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  if (s.size() > max) out += "...";
-  return out;
-}
+std::string Printable(std::string_view s, std::size_t max = 60) { return CdiffPrintable(s, max); }
 
 class ScriptChecker {
  public:

@@ -96,7 +96,10 @@ void GzipInflater::Update(std::span<const std::uint8_t> in) {
     }
     if (rc != Z_OK) {
       const std::string msg = zs_.msg != nullptr ? zs_.msg : "zlib error";
-      const std::uint64_t at = file_offset_ + total_in_;
+      // zlib reads ahead into its bit buffer by an amount that depends on how
+      // the input was chunked, so the byte where it noticed the error is not
+      // a stable position: report the start of the gzip stream instead.
+      const std::uint64_t at = file_offset_;
       if (msg == "incorrect data check") {
         Fail(Code::kGzipCrcMismatch, at, "gzip CRC-32 does not match the inflated data");
       } else if (msg == "incorrect length check") {
@@ -105,8 +108,7 @@ void GzipInflater::Update(std::span<const std::uint8_t> in) {
                  msg == "unknown header flags set" || msg == "header crc mismatch") {
         Fail(Code::kGzipBadHeader, at, "gzip header is invalid: " + msg);
       } else {
-        Fail(Code::kGzipCorrupt, at, "gzip data is corrupt at payload byte " +
-                                         std::to_string(total_in_) + ": " + msg);
+        Fail(Code::kGzipCorrupt, at, "gzip deflate data is corrupt: " + msg);
       }
       return;
     }

@@ -119,9 +119,13 @@ void TarWalker::Update(std::span<const std::uint8_t> bytes) {
       case State::kPadding: {
         const std::size_t take =
             static_cast<std::size_t>(std::min<std::uint64_t>(bytes.size(), remaining_));
-        if (!padding_reported_ && !AllZero(bytes.first(take))) {
+        const auto piece = bytes.first(take);
+        const auto nonzero =
+            std::find_if(piece.begin(), piece.end(), [](std::uint8_t b) { return b != 0; });
+        if (!padding_reported_ && nonzero != piece.end()) {
           padding_reported_ = true;
-          Report(Code::kTarPaddingNotZero, offset_,
+          // The exact byte, so the offset does not depend on chunking.
+          Report(Code::kTarPaddingNotZero, offset_ + static_cast<std::uint64_t>(nonzero - piece.begin()),
                  "padding after member '" + Printable(current_name_) + "' is not all zero bytes",
                  current_name_);
         }

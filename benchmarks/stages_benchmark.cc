@@ -3,13 +3,12 @@
 // validation. Bytes/s are of the compressed input unless the name says tar.
 #include <benchmark/benchmark.h>
 
-#include <map>
-#include <random>
 #include <string>
 #include <vector>
 
 #include "archive/inflater.h"
 #include "archive/tar_walker.h"
+#include "bench_data.h"
 #include "crypto/digest.h"
 #include "cvdguard/builder.h"
 #include "cvdguard/validator.h"
@@ -18,67 +17,8 @@
 
 namespace {
 
-struct Keys {
-  std::string cvd_priv, cvd_pub, info_priv, info_pub;
-  Keys() {
-    std::string e;
-    cvdguard::GenerateRsaKey(1024, &cvd_priv, &cvd_pub, &e);
-    cvdguard::GenerateRsaKey(2048, &info_priv, &info_pub, &e);
-  }
-};
-
-const Keys& TheKeys() {
-  static const Keys k;
-  return k;
-}
-
-// A daily-like database of about `mb` megabytes of signature text.
-const std::vector<std::uint8_t>& Db(int mb) {
-  static std::map<int, std::vector<std::uint8_t>> cache;
-  auto& out = cache[mb];
-  if (!out.empty()) return out;
-  std::mt19937_64 rng(static_cast<std::uint64_t>(mb));
-  auto hex = [&rng](int bytes) {
-    static const char* d = "0123456789abcdef";
-    std::string s;
-    for (int i = 0; i < bytes; ++i) {
-      const auto v = rng();
-      s += d[v & 15];
-      s += d[(v >> 4) & 15];
-    }
-    return s;
-  };
-  std::string hsb, ndb, ldb;
-  const std::size_t target = static_cast<std::size_t>(mb) << 20;
-  for (int n = 0; hsb.size() < target * 85 / 100; ++n) {
-    hsb += hex(32) + ":" + std::to_string(1000 + n) + ":Bench.Hsb-" + std::to_string(n) + "-0:73\n";
-  }
-  for (int n = 0; ndb.size() < target * 10 / 100; ++n) {
-    ndb += "Bench.Ndb-" + std::to_string(n) + "-0:0:*:" + hex(24) + "\n";
-  }
-  for (int n = 0; ldb.size() < target * 5 / 100; ++n) {
-    ldb += "Bench.Ldb-" + std::to_string(n) + "-0;Engine:51-255,Target:1;0&1;" + hex(12) + ";" + hex(12) + "\n";
-  }
-  cvdguard::BuildSpec spec;
-  spec.name = "daily";
-  spec.version = 27000;
-  spec.members = {{"daily.hsb", hsb}, {"daily.ndb", ndb}, {"daily.ldb", ldb}};
-  spec.cvd_key_pem = TheKeys().cvd_priv;
-  spec.info_key_pem = TheKeys().info_priv;
-  spec.gzip_level = 6;
-  std::string error;
-  cvdguard::BuildContainer(spec, &out, &error);
-  return out;
-}
-
-cvdguard::VerifyOptions Options() {
-  cvdguard::VerifyOptions o;
-  o.use_official_keys = false;
-  o.keys = {{cvdguard::KeyRole::kCvd, TheKeys().cvd_pub, "bench"},
-            {cvdguard::KeyRole::kInfo, TheKeys().info_pub, "bench"}};
-  o.file_name = "daily.cvd";
-  return o;
-}
+using cvdguard::bench::Db;
+using cvdguard::bench::Options;
 
 std::vector<std::uint8_t> Inflate(const std::vector<std::uint8_t>& db) {
   std::vector<std::uint8_t> tar;

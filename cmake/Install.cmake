@@ -162,6 +162,10 @@ set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 # just these.
 set(CPACK_DEBIAN_PACKAGE_DEPENDS
     "libc6 (>= 2.34), libstdc++6 (>= 12), libgcc-s1, libssl3 (>= 3.0.0), zlib1g (>= 1:1.2.11), libarchive13 (>= 3.6.0)")
+if(CVDGUARD_HAVE_LIBCLAMAV)
+  # The CLI's --engine-test links libclamav (1.4: libclamav12).
+  string(APPEND CPACK_DEBIAN_PACKAGE_DEPENDS ", libclamav12 (>= 1.4.0)")
+endif()
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "clamav, clamav-freshclam, libssl-dev, zlib1g-dev, libarchive-dev")
 # shlibs file and the ldconfig trigger for libcvdguard.so.N.
 set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS ON)

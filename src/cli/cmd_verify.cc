@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "cli/command.h"
+#include "cli/engine_test.h"
 #include "cli/report_text.h"
 #include "cli/verify_flags.h"
 #include "cvdguard/cdiff.h"
@@ -16,6 +17,9 @@ struct VerifyArgs {
   std::vector<std::string> files;
   bool json = false;
   bool quiet = false;
+  bool engine_test = false;
+  double engine_timeout_s = 120;
+  std::uint64_t engine_memory_mb = 4096;
 };
 
 int RunVerify(const VerifyArgs& a) {
@@ -25,6 +29,14 @@ int RunVerify(const VerifyArgs& a) {
     std::cerr << "cvdguard verify: " << error << "\n";
     return kExitUsage;
   }
+  if (a.engine_test && !EngineTestBuiltIn()) {
+    std::cerr << "cvdguard verify: --engine-test needs a cvdguard built with libclamav "
+                 "(install libclamav-dev and configure with -DCVDGUARD_ENGINE_TEST=ON)\n";
+    return kExitUsage;
+  }
+  EngineTestLimits limits;
+  limits.memory_mb = a.engine_memory_mb;
+  limits.timeout_ms = static_cast<std::uint64_t>(a.engine_timeout_s * 1000.0);
   std::vector<std::string> errors;
   const auto files = ExpandInputs(a.files, &errors);
   int rc = kExitOk;
@@ -36,8 +48,9 @@ int RunVerify(const VerifyArgs& a) {
   for (const auto& path : files) {
     // .cdiff patches have their own checks; everything else is a container
     // (whose content names a misnamed patch if it is one).
-    const Report r = KindFromFileName(path) == Kind::kCdiff ? VerifyCdiffPath(path, options)
-                                                            : VerifyPath(path, options);
+    Report r = KindFromFileName(path) == Kind::kCdiff ? VerifyCdiffPath(path, options)
+                                                      : VerifyPath(path, options);
+    if (a.engine_test) RunEngineTest(path, limits, &r);
     if (a.json) {
       std::cout << ReportToJson(r) << "\n";
     } else if (!a.quiet || r.verdict != Verdict::kValid) {
@@ -63,6 +76,15 @@ void AddVerify(CLI::App& app, Context& ctx) {
       ->required();
   sub->add_flag("--json", args->json, "One JSON object per file per line (JSON Lines)");
   sub->add_flag("-q,--quiet", args->quiet, "Print only invalid files and their errors");
+  sub->add_flag("--engine-test", args->engine_test,
+                "Also load each valid container with libclamav in a sandboxed child process "
+                "(rlimits, no network), as freshclam's test load does; slow and memory-hungry");
+  sub->add_option("--engine-timeout", args->engine_timeout_s,
+                  "Engine test time limit in seconds, wall clock and CPU (default 120)")
+      ->check(CLI::Range(0.001, 86400.0));
+  sub->add_option("--engine-memory", args->engine_memory_mb,
+                  "Engine test address-space limit in MB (default 4096)")
+      ->check(CLI::Range(64, 1 << 20));
   AddVerifyFlags(sub, &args->flags);
   sub->callback([args, &ctx] { ctx.exit_code = RunVerify(*args); });
 }

@@ -2,9 +2,11 @@
 """Differential test: cvdguard's line linter versus libclamav 1.4.6.
 
 Takes real signature lines (read straight out of ../shared/realdata/*.cvd,
-never copied) plus generated ones, makes single-line mutations, and asks
-both clamscan (the oracle: exit 0/1 = the database loads, 2 = refused) and
-cvdguard_lint_probe. Prints the agreement matrix and the disagreements.
+never copied) plus generated ones, makes single-line mutations, packs each
+case into an unsigned .cud (COPYING, .info without DSIG, one member) and asks
+both clamscan -d CASE.cud (the oracle: exit 0/1 = the database loads,
+2 = refused) and cvdguard_lint_probe (container-member rules). Prints the
+agreement matrix and the disagreements.
 
     python3 tests/lint_differential/differential.py \
         --probe build-lint/tests/lint_differential/cvdguard_lint_probe --sample 300
@@ -16,6 +18,7 @@ import argparse
 import concurrent.futures
 import glob
 import gzip
+import hashlib
 import io
 import json
 import os
@@ -197,10 +200,29 @@ def make_cases(sample, seed):
     return cases
 
 
+def pack_cud(db, member, data):
+    """An unsigned .cud holding COPYING, <db>.info (no DSIG) and one member,
+    in the layout cvdguard's builder writes: what the engine loads from an
+    update, with the container's line and last-line rules."""
+    info = "ClamAV-VDB:24 Nov 2026 00-00 +0000:1:1:81:X:X:cvdguard:1795478400\n"
+    info += f"{member}:{len(data)}:{hashlib.sha256(data).hexdigest()}\n"
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as tf:
+        for name, content in (("COPYING", b"cvdguard differential test\n"),
+                              (f"{db}.info", info.encode()), (member, data)):
+            ti = tarfile.TarInfo(name)
+            ti.size, ti.mode, ti.mtime = len(content), 0o644, 0
+            tf.addfile(ti, io.BytesIO(content))
+    payload = gzip.compress(buf.getvalue(), compresslevel=1, mtime=0)
+    header = (f"ClamAV-VDB:24 Nov 2026 00-00 +0000:1:1:81:{hashlib.md5(payload).hexdigest()}"
+              ":X:cvdguard:1795478400").encode()
+    return header.ljust(512, b" ") + payload
+
+
 def oracle(ext, line, body, workdir, idx):
-    path = os.path.join(workdir, f"case{idx}.{ext}")
-    with open(path, "w", encoding="latin-1") as f:
-        f.write(line + "\n" + body)
+    path = os.path.join(workdir, f"case{idx}.cud")
+    with open(path, "wb") as f:
+        f.write(pack_cud(f"case{idx}", f"case{idx}.{ext}", (line + "\n" + body).encode("latin-1")))
     cmd = ["clamscan", "--no-summary", *FORMATS[ext], "-d", path, "/etc/hostname"]
     try:
         p = subprocess.run(cmd, capture_output=True, timeout=60)
@@ -218,7 +240,7 @@ def oracle(ext, line, body, workdir, idx):
 
 def lint(probe, cases):
     inp = "".join(f"case.{ext}\t{(line + chr(10) + body).encode('latin-1').hex()}\n" for ext, line, body in cases)
-    p = subprocess.run([probe, "--batch", "--loose", "--flevel", "216"], input=inp, capture_output=True,
+    p = subprocess.run([probe, "--batch", "--flevel", "216"], input=inp, capture_output=True,
                        text=True, check=True)
     out = []
     for row in p.stdout.splitlines():

@@ -1,5 +1,6 @@
 // libclamav-faithful text helpers for the line checkers.
 #include <array>
+#include <cstdint>
 #include <limits>
 
 #include "lint/lint_internal.h"
@@ -76,15 +77,24 @@ bool AllDigits(std::string_view s) {
   return true;
 }
 
-bool IsHexDigit(char c) {
-  return IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
+namespace {
+constexpr std::array<std::uint8_t, 256> kHexTable = [] {
+  std::array<std::uint8_t, 256> t{};
+  for (int c = '0'; c <= '9'; ++c) t[static_cast<std::size_t>(c)] = 1;
+  for (int c = 'a'; c <= 'f'; ++c) t[static_cast<std::size_t>(c)] = 1;
+  for (int c = 'A'; c <= 'F'; ++c) t[static_cast<std::size_t>(c)] = 1;
+  return t;
+}();
+}  // namespace
+
+bool IsHexDigit(char c) { return kHexTable[static_cast<unsigned char>(c)] != 0; }
 
 bool AllHex(std::string_view s) {
-  for (char c : s) {
-    if (!IsHexDigit(c)) return false;
-  }
-  return true;
+  // Branch-free over the whole field: hash fields are random hex, where a
+  // digit/letter branch mispredicts about every other character.
+  unsigned ok = 1;
+  for (char c : s) ok &= kHexTable[static_cast<unsigned char>(c)];
+  return ok != 0;
 }
 
 std::uint32_t AtoiAsUnsigned(std::string_view s) {

@@ -3,8 +3,13 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
 #include <fstream>
 #include <iterator>
+#include <mutex>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -22,26 +27,38 @@ constexpr std::uint32_t kDefaultLintFlevel = 216;
 struct PipelineHooks::State {
   std::vector<Finding> findings;
   std::unique_ptr<MemberLinter> linter;
+
+  void Begin(const std::string& name, std::uint64_t data_tar_offset, const VerifyOptions& options);
+  void Data(std::span<const std::uint8_t> bytes) {
+    if (linter) linter->Update(bytes);
+  }
+  void End() {
+    if (linter) linter->Finish();
+    linter.reset();
+  }
 };
 
-PipelineHooks::PipelineHooks() : state_(std::make_unique<State>()) {}
-PipelineHooks::~PipelineHooks() = default;
+namespace {
+// Whether a member's lines are linted at all (the others are not queued).
+bool Lints(const std::string& name, const VerifyOptions& options) {
+  return options.lint && HasDbExtension(name);
+}
+}  // namespace
 
-void PipelineHooks::BeginMember(const std::string& name, std::uint64_t data_tar_offset,
-                                const VerifyOptions& options) {
-  state_->linter.reset();
-  if (!options.lint || !HasDbExtension(name)) return;
+void PipelineHooks::State::Begin(const std::string& name, std::uint64_t data_tar_offset,
+                                 const VerifyOptions& options) {
+  linter.reset();
+  if (!Lints(name, options)) return;
   LintOptions lint_options;
   // Whether a line loads depends on the engine's functionality level; the
   // lint targets libclamav 1.4.6 (FLEVEL 216, SIGNATURES.md) unless told
   // otherwise, so lines reserved for other engines are judged as that engine
   // would (a line limited to FLEVEL <= 38 is skipped, not refused).
   lint_options.engine_flevel = options.engine_flevel.value_or(kDefaultLintFlevel);
-  State* st = state_.get();
-  st->linter = CreateMemberLinter(
+  linter = CreateMemberLinter(
       name, lint_options,
-      [st, name, data_tar_offset](Code code, Severity severity, std::uint64_t line,
-                                  std::uint64_t member_offset, std::string message) {
+      [this, name, data_tar_offset](Code code, Severity severity, std::uint64_t line,
+                                    std::uint64_t member_offset, std::string message) {
         Finding f;
         f.code = code;
         f.severity = severity;
@@ -49,28 +66,169 @@ void PipelineHooks::BeginMember(const std::string& name, std::uint64_t data_tar_
         f.line = line;
         f.tar_offset = data_tar_offset + member_offset;
         f.message = std::move(message);
-        st->findings.push_back(std::move(f));
+        findings.push_back(std::move(f));
       });
-  if (!st->linter) {
+  if (!linter) {
     Finding f;
     f.code = Code::kLintNotLinted;
     f.severity = DefaultSeverity(f.code);
     f.member = name;
     f.message = "'" + name + "' is in a format cvdguard does not lint: its lines are not checked";
-    st->findings.push_back(std::move(f));
+    findings.push_back(std::move(f));
   }
 }
 
+// Member events, batched into chunks, consumed in order by one thread that
+// owns the State while it runs.
+class PipelineHooks::LintThread {
+ public:
+  LintThread(State* state, const VerifyOptions& options)
+      : state_(state), options_(options), thread_([this] { Run(); }) {}
+  ~LintThread() { Stop(); }
+
+  void Begin(const std::string& name, std::uint64_t data_tar_offset) {
+    Flush();
+    Event e;
+    e.type = Event::kBegin;
+    e.name = name;
+    e.offset = data_tar_offset;
+    Push(std::move(e));
+  }
+  void Data(std::span<const std::uint8_t> bytes) {
+    while (!bytes.empty()) {
+      if (pending_.bytes.empty()) {
+        pending_.bytes = TakeBuffer();
+        pending_.bytes.reserve(kChunkBytes);
+      }
+      const std::size_t n = std::min(bytes.size(), kChunkBytes - pending_.bytes.size());
+      pending_.bytes.insert(pending_.bytes.end(), bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(n));
+      bytes = bytes.subspan(n);
+      if (pending_.bytes.size() == kChunkBytes) Flush();
+    }
+  }
+  void End() {
+    Flush();
+    Event e;
+    e.type = Event::kEnd;
+    Push(std::move(e));
+  }
+  // Lints what was fed, drops an open member unfinished (as the synchronous
+  // path does) and joins.
+  void Stop() {
+    if (!thread_.joinable()) return;
+    Flush();
+    Event e;
+    e.type = Event::kStop;
+    Push(std::move(e));
+    thread_.join();
+  }
+
+ private:
+  static constexpr std::size_t kChunkBytes = 256 * 1024;
+  static constexpr std::size_t kMaxQueued = 8;
+
+  struct Event {
+    enum Type { kBegin, kData, kEnd, kStop } type = kData;
+    std::string name;
+    std::uint64_t offset = 0;
+    std::vector<std::uint8_t> bytes;
+  };
+
+  std::vector<std::uint8_t> TakeBuffer() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (free_.empty()) return {};
+    std::vector<std::uint8_t> b = std::move(free_.back());
+    free_.pop_back();
+    b.clear();
+    return b;
+  }
+  void Flush() {
+    if (pending_.bytes.empty()) return;
+    Event e;
+    e.type = Event::kData;
+    e.bytes = std::move(pending_.bytes);
+    pending_.bytes = {};
+    Push(std::move(e));
+  }
+  void Push(Event e) {
+    std::unique_lock<std::mutex> lock(mu_);
+    room_.wait(lock, [this] { return queue_.size() < kMaxQueued; });
+    queue_.push_back(std::move(e));
+    ready_.notify_one();
+  }
+  void Run() {
+    for (;;) {
+      Event e;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        ready_.wait(lock, [this] { return !queue_.empty(); });
+        e = std::move(queue_.front());
+        queue_.pop_front();
+        room_.notify_one();
+      }
+      switch (e.type) {
+        case Event::kBegin:
+          state_->Begin(e.name, e.offset, options_);
+          break;
+        case Event::kData:
+          state_->Data(e.bytes);
+          break;
+        case Event::kEnd:
+          state_->End();
+          break;
+        case Event::kStop:
+          state_->linter.reset();
+          return;
+      }
+      if (e.type == Event::kData) {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (free_.size() < kMaxQueued) free_.push_back(std::move(e.bytes));
+      }
+    }
+  }
+
+  State* state_;
+  const VerifyOptions& options_;
+  Event pending_;
+  std::mutex mu_;
+  std::condition_variable ready_, room_;
+  std::deque<Event> queue_;
+  std::vector<std::vector<std::uint8_t>> free_;
+  std::thread thread_;
+};
+
+PipelineHooks::PipelineHooks() : state_(std::make_unique<State>()) {}
+PipelineHooks::~PipelineHooks() = default;
+
+void PipelineHooks::StartThread(const VerifyOptions& options) {
+  if (!thread_ && options.lint) thread_ = std::make_unique<LintThread>(state_.get(), options);
+}
+
+void PipelineHooks::BeginMember(const std::string& name, std::uint64_t data_tar_offset,
+                                const VerifyOptions& options) {
+  if (!thread_) return state_->Begin(name, data_tar_offset, options);
+  linting_ = Lints(name, options);
+  if (linting_) thread_->Begin(name, data_tar_offset);
+}
+
 void PipelineHooks::MemberData(std::span<const std::uint8_t> bytes) {
-  if (state_->linter) state_->linter->Update(bytes);
+  if (!thread_) return state_->Data(bytes);
+  if (linting_) thread_->Data(bytes);
 }
 
 void PipelineHooks::EndMember() {
-  if (state_->linter) state_->linter->Finish();
-  state_->linter.reset();
+  if (!thread_) return state_->End();
+  if (linting_) thread_->End();
+  linting_ = false;
 }
 
-void PipelineHooks::Finish() { state_->linter.reset(); }
+void PipelineHooks::Finish() {
+  if (thread_) {
+    thread_->Stop();
+    thread_.reset();
+  }
+  state_->linter.reset();
+}
 
 std::vector<Finding> PipelineHooks::TakeFindings() { return std::exchange(state_->findings, {}); }
 

@@ -18,20 +18,35 @@ class Validator;
 
 namespace cvdguard::internal {
 
+// The member-stream stages. Synchronous by default; after StartThread() the
+// lint runs on its own thread, fed through a bounded queue of chunk copies
+// (at most kMaxQueued x kChunkBytes in flight), so a multi-core machine lints
+// while the caller inflates and hashes. Findings are identical either way:
+// one consumer sees every member's bytes in order, and findings are only
+// collected after Finish().
 class PipelineHooks {
  public:
   PipelineHooks();
   ~PipelineHooks();
+  PipelineHooks(const PipelineHooks&) = delete;
+  PipelineHooks& operator=(const PipelineHooks&) = delete;
+  // Call before the first member; `options` must outlive the hooks.
+  void StartThread(const VerifyOptions& options);
   void BeginMember(const std::string& name, std::uint64_t data_tar_offset,
                    const VerifyOptions& options);
   void MemberData(std::span<const std::uint8_t> bytes);
   void EndMember();
+  // Ends the member stream (a member left open is dropped unfinished) and
+  // waits for the lint thread.
   void Finish();
   std::vector<Finding> TakeFindings();
 
  private:
   struct State;
+  class LintThread;
   std::unique_ptr<State> state_;
+  std::unique_ptr<LintThread> thread_;
+  bool linting_ = false;  // the current member is queued to the thread
 };
 
 // Finds the detached .sign for `path` (explicit option, else

@@ -367,6 +367,9 @@ void Validator::Impl::StartPayload(bool complete) {
   // Below a few MiB a second thread costs more than it saves.
   if (tar_ && opt_.parallel && (!expected_size_ || *expected_size_ >= kParallelThreshold)) {
     worker_ = std::make_unique<Worker>(this);
+    // A third stage for the lint: the reader hashes, the worker inflates,
+    // walks and hashes members, the lint thread checks lines.
+    hooks_.StartThread(opt_);
   }
 }
 

@@ -118,3 +118,55 @@ INSTANTIATE_TEST_SUITE_P(ChunkSizes, ChunkingTest, ::testing::Values(1, 7, 511, 
 
 }  // namespace
 }  // namespace cvdguard::testing
+
+// The multi-threaded pipeline (reader, inflate worker, lint thread) gives the
+// findings of the one-thread pipeline, line for line, on a database large
+// enough to take the parallel path, with bad lines spread over several
+// members and chunk boundaries, whole and cut short at several points.
+namespace cvdguard::testing {
+namespace {
+
+TEST(ParallelPipelineTest, SameFindingsAsOneThread) {
+  BuildSpec spec = SmallSpec();
+  std::string hdb, ndb, ldb;
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 100000; ++i) {
+    char hex[33];
+    std::snprintf(hex, sizeof hex, "%016llx%016llx", static_cast<unsigned long long>(rng()),
+                  static_cast<unsigned long long>(rng()));
+    hdb += std::string(hex) + ":" + std::to_string(100 + i) + ":Par.Hdb-" + std::to_string(i) + "\n";
+    if (i % 501 == 3) hdb += "zz" + std::string(hex + 2) + ":12:Bad.Hex-" + std::to_string(i) + "\n";
+    if (i % 3) ndb += "Par.Ndb-" + std::to_string(i) + ":0:*:" + std::string(hex, 24) + "\n";
+    if (i % 701 == 5) ndb += "Bad.Ndb-" + std::to_string(i) + ":0:*:aabb{zz}cc\n";
+    if (i % 2 == 0) ldb += "Par.Ldb-" + std::to_string(i) + ";Target:1;0&1;" + std::string(hex, 12) + ";" + std::string(hex + 12, 12) + "\n";
+    if (i % 903 == 9) ldb += "Bad.Ldb-" + std::to_string(i) + ";Target:1;0&2;aabbcc;ddeeff\n";
+  }
+  spec.members = {{"test.hdb", hdb}, {"test.ndb", ndb}, {"test.ldb", ldb}};
+  spec.gzip_level = 1;
+  // A gzip'ed .cvd, and a raw-tar .cld: cut inside a member, the .cld still
+  // lints what arrived (no gzip failure hides the lint findings).
+  BuildSpec raw = spec;
+  raw.kind = Kind::kCld;
+  raw.compress = false;
+  for (const auto& db : {Build(spec), Build(raw)}) {
+    ASSERT_GT(db.size(), std::size_t{4} << 20);  // large enough for the parallel path
+    for (const std::size_t cut : {db.size(), db.size() - 3, db.size() * 2 / 3 + 1, db.size() / 3}) {
+      const std::span<const std::uint8_t> bytes(db.data(), cut);
+      VerifyOptions one = TestOptions();
+      one.parallel = false;
+      VerifyOptions many = TestOptions();
+      many.parallel = true;
+      const Report a = VerifyMemory(bytes, one);
+      const Report b = VerifyMemory(bytes, many);
+      std::size_t lint_findings = 0;
+      for (const auto& f : a.findings) lint_findings += CodeNumber(f.code) >= 800 && CodeNumber(f.code) < 1000;
+      if (cut == db.size()) EXPECT_GE(lint_findings, 3u);
+      EXPECT_EQ(a.findings, b.findings) << "cut at " << cut << " of " << db.size();
+      EXPECT_EQ(a.verdict, b.verdict);
+      EXPECT_EQ(a.members.size(), b.members.size());
+    }
+  }
+}
+
+}  // namespace
+}  // namespace cvdguard::testing

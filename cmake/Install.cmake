@@ -162,6 +162,9 @@ set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 # just these.
 set(CPACK_DEBIAN_PACKAGE_DEPENDS
     "libc6 (>= 2.34), libstdc++6 (>= 12), libgcc-s1, libssl3 (>= 3.0.0), zlib1g (>= 1:1.2.11), libarchive13 (>= 3.6.0)")
+if(CVDGUARD_HAVE_ISAL)
+  string(APPEND CPACK_DEBIAN_PACKAGE_DEPENDS ", libisal2 (>= 2.30)")
+endif()
 if(CVDGUARD_HAVE_LIBCLAMAV)
   # The CLI's --engine-test links libclamav (1.4: libclamav12).
   string(APPEND CPACK_DEBIAN_PACKAGE_DEPENDS ", libclamav12 (>= 1.4.0)")

@@ -5,7 +5,10 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include "cvdguard/export.h"
 
 namespace cvdguard {
 
@@ -40,6 +43,8 @@ struct TrustedKey {
 };
 
 // How a detached .sign relates to the legacy signatures (FORMAT.md 6.3).
+enum class InflateBackend : std::uint8_t { kDefault, kZlib, kIsal };
+
 enum class SignPolicy : std::uint8_t {
   kDefault,  // ClamAV: .sign first; invalid is fatal; cannot-verify -> legacy
   kFips,     // a valid .sign is required for every .cvd; MD5 is never used
@@ -89,7 +94,18 @@ struct VerifyOptions {
   // Inflate, walk and lint on a second thread while the caller's thread
   // reads and hashes (files of 4 MiB and more). Never changes a finding.
   bool parallel = true;
+
+  // Deflate decoder. kDefault is ISA-L when the library was built with it
+  // (InflateBackendAvailable), else zlib; asking for an unavailable backend
+  // gets the default. Never changes a finding (a differential test checks).
+  InflateBackend inflate_backend = InflateBackend::kDefault;
 };
+
+// Whether this build of the library has the given inflate backend, and the
+// backend kDefault stands for.
+CVDGUARD_EXPORT bool InflateBackendAvailable(InflateBackend backend);
+CVDGUARD_EXPORT InflateBackend DefaultInflateBackend();
+CVDGUARD_EXPORT std::string_view InflateBackendName(InflateBackend backend);
 
 }  // namespace cvdguard
 

@@ -1,7 +1,12 @@
 #include "archive/inflater.h"
 
+#include <zlib.h>
+
+#include <algorithm>
 #include <cstring>
 #include <string>
+
+#include "archive/deflate_decoder.h"
 
 namespace cvdguard::internal {
 namespace {
@@ -13,25 +18,20 @@ constexpr std::size_t kOutChunk = 256 * 1024;
 }  // namespace
 
 GzipInflater::GzipInflater(std::uint64_t file_offset, std::uint64_t max_output, Code cap_code,
-                           std::string cap_message, DataSink data, FindingSink findings)
-    : file_offset_(file_offset),
+                           std::string cap_message, DataSink data, FindingSink findings,
+                           InflateBackend backend)
+    : decoder_(MakeDeflateDecoder(backend)),
+      file_offset_(file_offset),
       max_output_(max_output),
       cap_code_(cap_code),
       cap_message_(std::move(cap_message)),
       data_(std::move(data)),
       findings_(std::move(findings)),
       out_(kOutChunk) {
-  // 15 + 16: a gzip wrapper only (no zlib, no raw deflate).
-  if (inflateInit2(&zs_, 15 + 16) != Z_OK) {
-    Fail(Code::kInternalError, file_offset_, "zlib inflateInit2 failed");
-    return;
-  }
-  zs_ready_ = true;
+  if (!decoder_) Fail(Code::kInternalError, file_offset_, "the deflate decoder could not be set up");
 }
 
-GzipInflater::~GzipInflater() {
-  if (zs_ready_) inflateEnd(&zs_);
-}
+GzipInflater::~GzipInflater() = default;
 
 void GzipInflater::Fail(Code code, std::uint64_t offset, std::string message) {
   state_ = State::kFailed;
@@ -60,58 +60,184 @@ void GzipInflater::OnTrailing(std::span<const std::uint8_t> in) {
   }
 }
 
+// Header bytes count towards total_in_ and the header CRC (FHCRC).
+void GzipInflater::HeaderBytes(std::span<const std::uint8_t> bytes) {
+  total_in_ += bytes.size();
+  header_crc_ = static_cast<std::uint32_t>(crc32_z(header_crc_, bytes.data(), bytes.size()));
+}
+
+// After a header field: the next one the flags call for, else the data.
+void GzipInflater::NextHeaderPhase() {
+  const std::uint8_t flg = fixed_[3];
+  have_ = 0;
+  switch (phase_) {
+    case Phase::kFixed:
+      if (flg & 0x04) {
+        phase_ = Phase::kExtraLen;
+        return;
+      }
+      [[fallthrough]];
+    case Phase::kExtraLen:
+    case Phase::kExtra:
+      if (flg & 0x08) {
+        phase_ = Phase::kName;
+        return;
+      }
+      [[fallthrough]];
+    case Phase::kName:
+      if (flg & 0x10) {
+        phase_ = Phase::kComment;
+        return;
+      }
+      [[fallthrough]];
+    case Phase::kComment:
+      if (flg & 0x02) {
+        phase_ = Phase::kHeaderCrc;
+        return;
+      }
+      [[fallthrough]];
+    default:
+      phase_ = Phase::kDeflate;
+  }
+}
+
+bool GzipInflater::Header(std::span<const std::uint8_t>* in) {
+  // Header errors are reported at the start of the stream, like the other
+  // gzip findings, so the offset never depends on the chunking.
+  auto bad = [this](const std::string& why) {
+    Fail(Code::kGzipBadHeader, file_offset_, "gzip header is invalid: " + why);
+    return false;
+  };
+  while (!in->empty() && phase_ != Phase::kDeflate) {
+    switch (phase_) {
+      case Phase::kFixed: {
+        const std::size_t n = std::min(in->size(), sizeof fixed_ - have_);
+        std::memcpy(fixed_ + have_, in->data(), n);
+        HeaderBytes(in->first(n));
+        *in = in->subspan(n);
+        have_ += n;
+        if (have_ < sizeof fixed_) break;
+        if (fixed_[0] != 0x1F || fixed_[1] != 0x8B) return bad("no gzip magic 1f 8b");
+        if (fixed_[2] != 8) {
+          return bad("compression method " + std::to_string(fixed_[2]) + " is not deflate (8)");
+        }
+        if (fixed_[3] & 0xE0) return bad("reserved flag bits are set");
+        NextHeaderPhase();
+        break;
+      }
+      case Phase::kExtraLen: {
+        const std::size_t n = std::min(in->size(), 2 - have_);
+        std::memcpy(small_ + have_, in->data(), n);
+        HeaderBytes(in->first(n));
+        *in = in->subspan(n);
+        have_ += n;
+        if (have_ < 2) break;
+        extra_left_ = static_cast<std::uint32_t>(small_[0] | (small_[1] << 8));
+        phase_ = Phase::kExtra;
+        have_ = 0;
+        if (extra_left_ == 0) NextHeaderPhase();
+        break;
+      }
+      case Phase::kExtra: {
+        const std::size_t n = std::min<std::size_t>(in->size(), extra_left_);
+        HeaderBytes(in->first(n));
+        *in = in->subspan(n);
+        extra_left_ -= static_cast<std::uint32_t>(n);
+        if (extra_left_ == 0) NextHeaderPhase();
+        break;
+      }
+      case Phase::kName:
+      case Phase::kComment: {
+        // Zero-terminated; any length.
+        const auto* zero = static_cast<const std::uint8_t*>(std::memchr(in->data(), 0, in->size()));
+        const std::size_t n = zero != nullptr ? static_cast<std::size_t>(zero - in->data()) + 1 : in->size();
+        HeaderBytes(in->first(n));
+        *in = in->subspan(n);
+        if (zero != nullptr) NextHeaderPhase();
+        break;
+      }
+      case Phase::kHeaderCrc: {
+        const std::uint32_t expect = header_crc_ & 0xFFFF;  // over the bytes before FHCRC
+        const std::size_t n = std::min(in->size(), 2 - have_);
+        std::memcpy(small_ + have_, in->data(), n);
+        total_in_ += n;
+        *in = in->subspan(n);
+        have_ += n;
+        if (have_ < 2) break;
+        if ((small_[0] | (small_[1] << 8)) != static_cast<int>(expect)) {
+          return bad("header CRC-16 does not match");
+        }
+        NextHeaderPhase();
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  return true;
+}
+
+void GzipInflater::Trailer(std::span<const std::uint8_t>* in) {
+  const std::size_t n = std::min(in->size(), 8 - have_);
+  std::memcpy(small_ + have_, in->data(), n);
+  total_in_ += n;
+  *in = in->subspan(n);
+  have_ += n;
+  if (have_ < 8) return;
+  auto le32 = [](const std::uint8_t* p) {
+    return static_cast<std::uint32_t>(p[0]) | (static_cast<std::uint32_t>(p[1]) << 8) |
+           (static_cast<std::uint32_t>(p[2]) << 16) | (static_cast<std::uint32_t>(p[3]) << 24);
+  };
+  if (le32(small_) != decoder_->Crc()) {
+    Fail(Code::kGzipCrcMismatch, file_offset_, "gzip CRC-32 does not match the inflated data");
+    return;
+  }
+  if (le32(small_ + 4) != static_cast<std::uint32_t>(total_out_)) {
+    Fail(Code::kGzipLengthMismatch, file_offset_, "gzip ISIZE does not match the inflated length");
+    return;
+  }
+  state_ = State::kEnded;
+}
+
 void GzipInflater::Update(std::span<const std::uint8_t> in) {
   if (state_ == State::kFailed || state_ == State::kStopped) return;
   if (state_ == State::kEnded) {
     OnTrailing(in);
     return;
   }
-  zs_.next_in = const_cast<Bytef*>(in.data());
-  // Feed at most 1 GiB per call so avail_in (uInt) never truncates.
-  std::size_t remaining = in.size();
-  while (state_ == State::kRunning) {
-    if (zs_.avail_in == 0) {
-      if (remaining == 0) break;
-      const std::size_t take = remaining < (std::size_t{1} << 30) ? remaining : (std::size_t{1} << 30);
-      zs_.avail_in = static_cast<uInt>(take);
-      remaining -= take;
-    }
-    zs_.next_out = out_.data();
-    zs_.avail_out = static_cast<uInt>(out_.size());
-    const uInt before_in = zs_.avail_in;
-    const int rc = inflate(&zs_, Z_NO_FLUSH);
-    total_in_ += before_in - zs_.avail_in;
-    const std::size_t produced = out_.size() - zs_.avail_out;
+  if (phase_ != Phase::kDeflate && phase_ != Phase::kTrailer && !Header(&in)) return;
+  while (state_ == State::kRunning && phase_ == Phase::kDeflate && !in.empty()) {
+    std::size_t produced = 0;
+    const std::size_t before = in.size();
+    const DeflateDecoder::Status st = decoder_->Decode(&in, out_, &produced);
+    total_in_ += before - in.size();
     Emit({out_.data(), produced});
-    if (state_ != State::kRunning) break;
-    if (rc == Z_STREAM_END) {
-      state_ = State::kEnded;
-      OnTrailing({zs_.next_in, zs_.avail_in + remaining});
+    if (state_ != State::kRunning) return;
+    if (st == DeflateDecoder::Status::kError) {
+      // Decoders notice an error at a point that depends on their read-ahead
+      // and on the chunking: report the start of the gzip stream instead.
+      Fail(Code::kGzipCorrupt, file_offset_, "gzip deflate data is corrupt");
       return;
     }
-    if (rc == Z_BUF_ERROR) {
-      // No progress was possible; zlib needs more input.
-      if (before_in == zs_.avail_in && produced == 0) break;
-      continue;
-    }
-    if (rc != Z_OK) {
-      const std::string msg = zs_.msg != nullptr ? zs_.msg : "zlib error";
-      // zlib reads ahead into its bit buffer by an amount that depends on how
-      // the input was chunked, so the byte where it noticed the error is not
-      // a stable position: report the start of the gzip stream instead.
-      const std::uint64_t at = file_offset_;
-      if (msg == "incorrect data check") {
-        Fail(Code::kGzipCrcMismatch, at, "gzip CRC-32 does not match the inflated data");
-      } else if (msg == "incorrect length check") {
-        Fail(Code::kGzipLengthMismatch, at, "gzip ISIZE does not match the inflated length");
-      } else if (msg == "incorrect header check" || msg == "unknown compression method" ||
-                 msg == "unknown header flags set" || msg == "header crc mismatch") {
-        Fail(Code::kGzipBadHeader, at, "gzip header is invalid: " + msg);
-      } else {
-        Fail(Code::kGzipCorrupt, at, "gzip deflate data is corrupt: " + msg);
+    if (st == DeflateDecoder::Status::kEnd) {
+      phase_ = Phase::kTrailer;
+      have_ = 0;
+      // Bytes the decoder read past the deflate data: the trailer's start.
+      const std::vector<std::uint8_t> over = decoder_->TakeOverRead();
+      total_in_ -= over.size();
+      std::span<const std::uint8_t> head(over);
+      Trailer(&head);
+      if (state_ == State::kEnded) OnTrailing(head);
+      if (state_ != State::kRunning) {
+        if (state_ == State::kEnded) OnTrailing(in);
+        return;
       }
-      return;
     }
+    if (st == DeflateDecoder::Status::kNeedInput) break;
+  }
+  if (state_ == State::kRunning && phase_ == Phase::kTrailer) {
+    Trailer(&in);
+    if (state_ == State::kEnded) OnTrailing(in);
   }
 }
 

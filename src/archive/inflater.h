@@ -1,18 +1,23 @@
-// Push-based gzip inflation with zlib (FORMAT.md 2, checks A2, A8): one
-// member, CRC and ISIZE checked, trailing bytes reported, output capped.
+// Push-based gzip inflation (FORMAT.md 2, checks A2, A8): one member, CRC
+// and ISIZE checked, trailing bytes reported, output capped. The gzip wrapper
+// is parsed here, strictly and incrementally; the deflate data goes to a
+// DeflateDecoder backend (zlib or ISA-L), which never decides a finding's
+// words, so both backends report the same findings.
 #ifndef CVDGUARD_ARCHIVE_INFLATER_H_
 #define CVDGUARD_ARCHIVE_INFLATER_H_
 
-#include <zlib.h>
-
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <span>
 #include <vector>
 
 #include "archive/sink.h"
+#include "cvdguard/options.h"
 
 namespace cvdguard::internal {
+
+class DeflateDecoder;
 
 class GzipInflater {
  public:
@@ -23,7 +28,8 @@ class GzipInflater {
   // offsets). `max_output` is a hard cap: the bytes beyond it are never
   // produced; exceeding it reports `cap_code`.
   GzipInflater(std::uint64_t file_offset, std::uint64_t max_output, Code cap_code,
-               std::string cap_message, DataSink data, FindingSink findings);
+               std::string cap_message, DataSink data, FindingSink findings,
+               InflateBackend backend = InflateBackend::kDefault);
   ~GzipInflater();
   GzipInflater(const GzipInflater&) = delete;
   GzipInflater& operator=(const GzipInflater&) = delete;
@@ -43,13 +49,25 @@ class GzipInflater {
 
  private:
   enum class State { kRunning, kEnded, kFailed, kStopped };
+  // Where the running member is: header fields, deflate data, trailer.
+  enum class Phase { kFixed, kExtraLen, kExtra, kName, kComment, kHeaderCrc, kDeflate, kTrailer };
   void Fail(Code code, std::uint64_t offset, std::string message);
   void Emit(std::span<const std::uint8_t> out);
   void OnTrailing(std::span<const std::uint8_t> in);
+  // Consumes header bytes from *in; false once a finding stopped the stream.
+  bool Header(std::span<const std::uint8_t>* in);
+  void HeaderBytes(std::span<const std::uint8_t> bytes);
+  void NextHeaderPhase();
+  void Trailer(std::span<const std::uint8_t>* in);
 
-  z_stream zs_{};
-  bool zs_ready_ = false;
+  std::unique_ptr<DeflateDecoder> decoder_;
   State state_ = State::kRunning;
+  Phase phase_ = Phase::kFixed;
+  std::uint8_t fixed_[10] = {};     // ID1 ID2 CM FLG MTIME(4) XFL OS
+  std::uint8_t small_[8] = {};      // XLEN, header CRC-16 or the trailer
+  std::size_t have_ = 0;            // bytes collected in the current phase
+  std::uint32_t extra_left_ = 0;    // FEXTRA bytes still to skip
+  std::uint32_t header_crc_ = 0;    // CRC-32 of the header bytes so far
   std::uint64_t file_offset_;
   std::uint64_t max_output_;
   Code cap_code_;

@@ -50,7 +50,8 @@ struct CdiffLayout {
 
 // Parses header and trailer and inflates the script (D1, D3, D4). Never
 // verifies signatures.
-CdiffLayout ParseCdiffLayout(std::span<const std::uint8_t> bytes, const CdiffLimits& limits);
+CdiffLayout ParseCdiffLayout(std::span<const std::uint8_t> bytes, const CdiffLimits& limits,
+                             InflateBackend backend = InflateBackend::kDefault);
 
 // --- script ----------------------------------------------------------------
 

@@ -94,7 +94,8 @@ bool ParseCdiffFileName(std::string_view path, std::string* db, std::uint32_t* v
   return true;
 }
 
-CdiffLayout ParseCdiffLayout(std::span<const std::uint8_t> bytes, const CdiffLimits& limits) {
+CdiffLayout ParseCdiffLayout(std::span<const std::uint8_t> bytes, const CdiffLimits& limits,
+                             InflateBackend backend) {
   CdiffLayout l;
   const std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
   if (text.empty()) {
@@ -187,7 +188,8 @@ CdiffLayout ParseCdiffLayout(std::span<const std::uint8_t> bytes, const CdiffLim
       [&l](Finding f) {
         if (f.severity == Severity::kFatal) l.fatal = true;
         l.findings.push_back(std::move(f));
-      });
+      },
+      backend);
   inflater.Update(region);
   inflater.Finish();
   l.script_complete = inflater.ended() && !inflater.failed();

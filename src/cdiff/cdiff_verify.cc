@@ -140,7 +140,7 @@ CdiffCheck CheckCdiff(std::span<const std::uint8_t> bytes, const std::string& na
     report.findings.push_back(MakeFinding(code, std::move(message)));
   };
 
-  CdiffLayout layout = ParseCdiffLayout(bytes, limits);
+  CdiffLayout layout = ParseCdiffLayout(bytes, limits, options.inflate_backend);
   report.header.present = layout.header_ok;
   report.header.version = layout.version;
   report.header.has_version = layout.header_ok;

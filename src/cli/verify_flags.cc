@@ -93,6 +93,10 @@ void AddVerifyFlags(CLI::App* sub, VerifyFlags* f) {
   sub->add_flag("--allow-noncanonical", f->allow_noncanonical,
                 "Accept non-canonical dsig encodings (value >= n, redundant digits) with a "
                 "warning instead of an error");
+  sub->add_option("--inflate", f->inflate,
+                  "Deflate decoder: isa-l (the default when built with it) or zlib; the "
+                  "findings are the same")
+      ->check(CLI::IsMember({"default", "zlib", "isa-l"}));
 }
 
 bool BuildVerifyOptions(const VerifyFlags& f, VerifyOptions* out, std::string* error) {
@@ -142,6 +146,13 @@ bool BuildVerifyOptions(const VerifyFlags& f, VerifyOptions* out, std::string* e
   o.lint = !f.no_lint;
   o.require_signed = f.require_signed;
   o.strict_signature_encoding = !f.allow_noncanonical;
+  o.inflate_backend = f.inflate == "zlib"    ? InflateBackend::kZlib
+                      : f.inflate == "isa-l" ? InflateBackend::kIsal
+                                             : InflateBackend::kDefault;
+  if (!InflateBackendAvailable(o.inflate_backend)) {
+    *error = "--inflate isa-l: this cvdguard was built without ISA-L (libisal-dev)";
+    return false;
+  }
   *out = std::move(o);
   return true;
 }

@@ -23,6 +23,7 @@ struct VerifyFlags {
   bool no_lint = false;
   bool require_signed = false;
   bool allow_noncanonical = false;
+  std::string inflate = "default";
 };
 
 // Adds the flags to a sub-command.

@@ -22,7 +22,7 @@ class HashChecker final : public LineChecker {
   FormatTraits traits() const override { return FormatTraits{}; }
 
   void CheckLine(std::string_view line, LineResult& r) override {
-    const std::vector<std::string_view> f = SplitFields(line, ':', kMaxHashFields);
+    const Fields f = SplitFields(line, ':', kMaxHashFields);
     if (f.size() < 3) {
       r.Fail(Code::kLintFieldCount, "hash line needs at least 3 ':'-separated fields");
       return;

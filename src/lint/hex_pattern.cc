@@ -342,7 +342,7 @@ bool ExpandInlineGaps(std::string_view in, std::string* out) {
 }
 
 bool CheckGapToken(std::string_view content, LineResult& result) {
-  const std::vector<std::string_view> f = SplitFields(content, '-', 3);
+  const Fields f = SplitFields(content, '-', 3);
   if (f.size() > 2 || !AllDigits(f[0]) || (f.size() == 2 && !AllDigits(f[1]))) {
     result.Fail(Code::kLintPatternBadWildcard, "malformed wildcard {" + std::string(content.substr(0, 40)) + "}");
     return false;

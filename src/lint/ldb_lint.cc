@@ -130,7 +130,7 @@ class LdbChecker final : public LineChecker {
 
  private:
   bool CheckTdb(std::string_view text, Tdb* tdb, LineResult& r) {
-    const std::vector<std::string_view> attrs = SplitFields(text, ',', kMaxTdbAttributes);
+    const Fields attrs = SplitFields(text, ',', kMaxTdbAttributes);
     bool has_target = false;
     bool extended = false;
     bool icon = false;
@@ -182,7 +182,7 @@ class LdbChecker final : public LineChecker {
         }
       } else if (name == "Intermediates") {
         extended = true;
-        const std::vector<std::string_view> types = SplitFields(value, '>', kMaxIntermediates);
+        const Fields types = SplitFields(value, '>', kMaxIntermediates);
         for (std::string_view t : types) {
           if (!IsClTypeName(t)) {
             r.Skip(Code::kLintLdbTdbSkipped,
@@ -361,7 +361,7 @@ class LdbChecker final : public LineChecker {
     const std::size_t rp = s.find(')', lp);
     if (rp == std::string_view::npos) return fail("byte compare has no closing ')'");
     const std::string_view params = s.substr(lp + 1, rp - lp - 1);
-    const std::vector<std::string_view> f = SplitFields(params, '#', 4);
+    const Fields f = SplitFields(params, '#', 4);
     if (f.size() != 3) return fail("byte compare needs exactly 3 '#'-separated parameters");
     // Offset.
     const std::string_view off = f[0];
@@ -399,7 +399,7 @@ class LdbChecker final : public LineChecker {
     }
     if (has_h && !neg && mag > kMaxBcompHexLen) return fail("byte compare length above 18 with 'h'");
     // Comparisons.
-    const std::vector<std::string_view> cmps = SplitFields(f[2], ',', 3);
+    const Fields cmps = SplitFields(f[2], ',', 3);
     if (cmps.size() > 2) return fail("byte compare has more than one ',' in its comparisons");
     for (std::string_view c : cmps) {
       if (c.empty() || (c[0] != '<' && c[0] != '>' && c[0] != '=')) {
@@ -411,7 +411,7 @@ class LdbChecker final : public LineChecker {
   }
 
   static void CheckFuzzy(std::string_view s, const std::string& where, LineResult& r) {
-    const std::vector<std::string_view> f = SplitFields(s, '#', 4);
+    const Fields f = SplitFields(s, '#', 4);
     if (f.size() < 2 || f[1].size() != kFuzzyHashLen || !AllHex(f[1])) {
       r.Fail(Code::kLintLdbFuzzyHash, where + "image fuzzy hash must be 16 hex digits");
       return;
@@ -462,7 +462,7 @@ class LdbChecker final : public LineChecker {
 
   void CheckContent(std::string_view s, std::uint32_t target, std::uint32_t declared, const std::string& where,
                     LineResult& r) {
-    const std::vector<std::string_view> t = SplitFields(s, ':', 5);
+    const Fields t = SplitFields(s, ':', 5);
     std::string_view offset;
     std::string_view hex = t[0];
     std::string_view mods;

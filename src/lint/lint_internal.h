@@ -106,7 +106,54 @@ std::unique_ptr<LineChecker> MakeCbcChecker(Flevel fl);
 
 // cli_strtokenize: split on every `sep`, keep empty fields, produce at most
 // `max_fields` fields; text after the max_fields-th separator is dropped.
-std::vector<std::string_view> SplitFields(std::string_view s, char sep, std::size_t max_fields);
+// The fields of one line. Lines are split millions of times per database,
+// so the first kInline fields live inside the object (no allocation).
+class Fields {
+ public:
+  static constexpr std::size_t kInline = 16;
+  Fields() {}  // the inline slots stay uninitialised until pushed
+  void push_back(std::string_view v) {
+    if (n_ < kInline) {
+      ptr_[n_] = v.data();
+      len_[n_] = v.size();
+    } else {
+      more_.push_back(v);
+    }
+    ++n_;
+  }
+  std::size_t size() const { return n_; }
+  bool empty() const { return n_ == 0; }
+  std::string_view operator[](std::size_t i) const {
+    return i < kInline ? std::string_view(ptr_[i], len_[i]) : more_[i - kInline];
+  }
+  std::string_view front() const { return (*this)[0]; }
+  std::string_view back() const { return (*this)[n_ - 1]; }
+
+  class const_iterator {
+   public:
+    const_iterator(const Fields* f, std::size_t i) : f_(f), i_(i) {}
+    std::string_view operator*() const { return (*f_)[i_]; }
+    const_iterator& operator++() {
+      ++i_;
+      return *this;
+    }
+    bool operator==(const const_iterator& o) const { return i_ == o.i_; }
+    bool operator!=(const const_iterator& o) const { return i_ != o.i_; }
+
+   private:
+    const Fields* f_;
+    std::size_t i_;
+  };
+  const_iterator begin() const { return {this, 0}; }
+  const_iterator end() const { return {this, n_}; }
+
+ private:
+  const char* ptr_[kInline];
+  std::size_t len_[kInline];
+  std::vector<std::string_view> more_;
+  std::size_t n_ = 0;
+};
+Fields SplitFields(std::string_view s, char sep, std::size_t max_fields);
 // D(s) of SIGNATURES.md: every character is an ASCII digit (empty is true).
 bool AllDigits(std::string_view s);
 bool IsHexDigit(char c);

@@ -35,9 +35,17 @@ class StreamingLinter final : public MemberLinter {
     while (n > 0) {
       const void* nl = std::memchr(p, '\n', n);
       const std::size_t seg = nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - p) : n;
-      Append(p, seg);
-      if (nl == nullptr) break;
-      EndLine(/*terminated=*/true);
+      if (nl != nullptr && !pending_ && std::memchr(p, '\0', seg) == nullptr) {
+        // Fast path: the whole line is in this chunk and has no NUL; check
+        // it in place (the same view the slow path would build).
+        pos_ += seg;
+        FinishLine(std::string_view(p, std::min<std::size_t>(seg, traits_.max_line + 1)), seg,
+                   /*nul=*/false, /*terminated=*/true);
+      } else {
+        Append(p, seg);
+        if (nl == nullptr) break;
+        EndLine(/*terminated=*/true);
+      }
       pos_ += 1;  // the newline
       line_start_ = pos_;
       p += seg + 1;
@@ -80,12 +88,20 @@ class StreamingLinter final : public MemberLinter {
   }
 
   void EndLine(bool terminated) {
+    FinishLine(line_, line_len_, nul_seen_, terminated);
+    line_.clear();
+    line_len_ = 0;
+    nul_seen_ = false;
+    pending_ = false;
+  }
+
+  // `raw`: the line's first max_line + 1 bytes up to any NUL; `len`: its
+  // full length.
+  void FinishLine(std::string_view raw, std::uint64_t len, bool nul, bool terminated) {
     ++lines_;
     const std::uint64_t line_no = lines_;
     const std::uint64_t offset = line_start_;
-    const std::uint64_t len = line_len_;
-    const bool nul = nul_seen_;
-    std::string_view text(line_);
+    std::string_view text = raw;
     while (!text.empty() && text.back() == '\r') text.remove_suffix(1);
     if (traits_.header_only && line_no > 1) {
       if (!terminated && options_.container_member) {
@@ -97,10 +113,6 @@ class StreamingLinter final : public MemberLinter {
     } else {
       CheckOne(text, line_no, offset, len, nul, terminated);
     }
-    line_.clear();
-    line_len_ = 0;
-    nul_seen_ = false;
-    pending_ = false;
   }
 
   void CheckOne(std::string_view text, std::uint64_t line_no, std::uint64_t offset,

@@ -45,7 +45,7 @@ class CdbChecker final : public LineChecker {
   FormatTraits traits() const override { return FormatTraits{}; }
 
   void CheckLine(std::string_view line, LineResult& r) override {
-    const std::vector<std::string_view> f = SplitFields(line, ':', kMaxCdbFields);
+    const Fields f = SplitFields(line, ':', kMaxCdbFields);
     if (f.size() < 10 || f.size() > 12) {
       r.Fail(Code::kLintFieldCount, "container metadata line needs 10 to 12 fields");
       return;
@@ -102,7 +102,7 @@ class FtmChecker final : public LineChecker {
   FormatTraits traits() const override { return FormatTraits{}; }
 
   void CheckLine(std::string_view line, LineResult& r) override {
-    const std::vector<std::string_view> f = SplitFields(line, ':', kMaxFtmFields);
+    const Fields f = SplitFields(line, ':', kMaxFtmFields);
     if (f.size() < 6 || f.size() > 8) {
       r.Fail(Code::kLintFieldCount, "file type magic line needs 6 to 8 fields");
       return;
@@ -231,7 +231,7 @@ class IgnChecker final : public LineChecker {
   }
 
   void CheckLine(std::string_view line, LineResult& r) override {
-    const std::vector<std::string_view> f = SplitFields(line, ':', 4);
+    const Fields f = SplitFields(line, ':', 4);
     if (f.size() > 3) {
       r.Fail(Code::kLintFieldCount, "ignore line has more than 3 fields");
       return;
@@ -276,7 +276,7 @@ class IdbChecker final : public LineChecker {
   FormatTraits traits() const override { return FormatTraits{}; }
 
   void CheckLine(std::string_view line, LineResult& r) override {
-    const std::vector<std::string_view> f = SplitFields(line, ':', 5);
+    const Fields f = SplitFields(line, ':', 5);
     if (f.size() != 4) {
       r.Fail(Code::kLintFieldCount, "icon line needs exactly 4 fields (wrong token count)");
       return;
@@ -348,7 +348,7 @@ class CrbChecker final : public LineChecker {
   }
 
   void CheckLine(std::string_view line, LineResult& r) override {
-    const std::vector<std::string_view> f = SplitFields(line, ';', kMaxCrbFields);
+    const Fields f = SplitFields(line, ';', kMaxCrbFields);
     if (f.size() < 11 || f.size() > 13) {
       r.Fail(Code::kLintFieldCount, "certificate line needs 11 to 13 ';'-separated fields");
       return;

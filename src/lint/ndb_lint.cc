@@ -20,7 +20,7 @@ class NdbChecker final : public LineChecker {
   FormatTraits traits() const override { return FormatTraits{}; }
 
   void CheckLine(std::string_view line, LineResult& r) override {
-    const std::vector<std::string_view> f = SplitFields(line, ':', kMaxNdbFields);
+    const Fields f = SplitFields(line, ':', kMaxNdbFields);
     if (f.size() < 4 || f.size() > 6) {
       r.Fail(Code::kLintFieldCount,
              "extended signature needs 4 to 6 ':'-separated fields, found " +

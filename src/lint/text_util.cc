@@ -1,6 +1,7 @@
 // libclamav-faithful text helpers for the line checkers.
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 
 #include "lint/lint_internal.h"
@@ -55,8 +56,8 @@ void LineResult::FlevelSkip(std::string message) {
   Skip(Code::kLintFlevelSkipped, std::move(message), Severity::kInfo);
 }
 
-std::vector<std::string_view> SplitFields(std::string_view s, char sep, std::size_t max_fields) {
-  std::vector<std::string_view> out;
+Fields SplitFields(std::string_view s, char sep, std::size_t max_fields) {
+  Fields out;
   std::size_t start = 0;
   while (out.size() < max_fields) {
     const std::size_t pos = s.find(sep, start);
@@ -92,8 +93,23 @@ bool IsHexDigit(char c) { return kHexTable[static_cast<unsigned char>(c)] != 0; 
 bool AllHex(std::string_view s) {
   // Branch-free over the whole field: hash fields are random hex, where a
   // digit/letter branch mispredicts about every other character.
+  // Eight characters at a time (SWAR): hash fields are 32-64 characters.
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
+  // High bit of each byte set where lo <= byte <= hi (bytes below 0x80).
+  auto in_range = [](std::uint64_t x, std::uint64_t lo, std::uint64_t hi) {
+    return (x + (0x80 - lo) * kOnes) & ~(x + (0x7F - hi) * kOnes) & kHigh;
+  };
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t x;
+    std::memcpy(&x, s.data() + i, 8);
+    if (x & kHigh) return false;
+    const std::uint64_t hex = in_range(x, '0', '9') | in_range(x | (0x20 * kOnes), 'a', 'f');
+    if (hex != kHigh) return false;
+  }
   unsigned ok = 1;
-  for (char c : s) ok &= kHexTable[static_cast<unsigned char>(c)];
+  for (; i < s.size(); ++i) ok &= kHexTable[static_cast<unsigned char>(s[i])];
   return ok != 0;
 }
 
@@ -172,12 +188,13 @@ bool StrtolWhole(std::string_view s, int base, std::uint64_t* magnitude, bool* n
   for (; i < s.size(); ++i) {
     const int d = DigitValue(s[i]);
     if (d >= b) break;
-    const auto ub = static_cast<std::uint64_t>(b);
-    if (v > (std::numeric_limits<std::uint64_t>::max() - static_cast<std::uint64_t>(d)) / ub) {
-      v = std::numeric_limits<std::uint64_t>::max();
-    } else {
-      v = v * ub + static_cast<std::uint64_t>(d);
+    // Saturate at the maximum (no division per digit).
+    std::uint64_t next = 0;
+    if (__builtin_mul_overflow(v, static_cast<std::uint64_t>(b), &next) ||
+        __builtin_add_overflow(next, static_cast<std::uint64_t>(d), &next)) {
+      next = std::numeric_limits<std::uint64_t>::max();
     }
+    v = next;
   }
   *magnitude = v;
   return i > first && i == s.size();

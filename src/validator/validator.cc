@@ -343,7 +343,7 @@ void Validator::Impl::StartPayload(bool complete) {
           // further, so the outcome does not depend on how input was chunked.
           if (pipeline_failed_) inflater_->Stop();
         },
-        [this](Finding f) { AddFinding(std::move(f)); });
+        [this](Finding f) { AddFinding(std::move(f)); }, opt_.inflate_backend);
   } else if (copying) {
     raw_tar_ = true;
     if (report_.kind != Kind::kCld && report_.kind != Kind::kUnknown) {
@@ -843,6 +843,11 @@ Report Validator::Impl::Finish() {
       return (n >= 330 && n < 500) || (n >= 800 && n < 1000);
     };
     std::erase_if(report_.findings, downstream);
+    // Likewise the members and the inflated size: how much comes out of a
+    // corrupt or cut stream before the error shows depends on the decoder
+    // (zlib or ISA-L) and its read-ahead, and none of it is trustworthy.
+    report_.members.clear();
+    report_.inflated_bytes = 0;
   }
 
   const bool structure_complete = tar_ && !pipeline_failed_;

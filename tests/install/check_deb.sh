@@ -20,7 +20,7 @@ depends=$(dpkg-deb -f "$deb" Depends)
 # Every NEEDED library of the packaged binaries maps to a declared dependency.
 declare -A pkg_of=([libcrypto.so.3]=libssl3 [libz.so.1]=zlib1g [libarchive.so.13]=libarchive13
   [libstdc++.so.6]=libstdc++6 [libgcc_s.so.1]=libgcc-s1 [libc.so.6]=libc6 [libm.so.6]=libc6
-  [ld-linux-x86-64.so.2]=libc6 [libclamav.so.12]=libclamav12)
+  [ld-linux-x86-64.so.2]=libc6 [libclamav.so.12]=libclamav12 [libisal.so.2]=libisal2)
 dpkg-deb -x "$deb" "$work/root"
 for bin in "$work/root/usr/bin/cvdguard" "$work/root"/usr/lib/*/libcvdguard.so.*.*.* \
            "$work/root"/usr/lib/libcvdguard.so.*.*.*; do

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "lint/lint_internal.h"
 #include "lint_test_util.h"
 
 namespace cvdguard::internal {
@@ -26,6 +27,25 @@ LintOptions Loose() {
 }
 
 // ---- factory ---------------------------------------------------------------
+
+// The eight-at-a-time hex check agrees with the per-character one for
+// every byte value at every position of short and word-sized fields.
+TEST(LintTextTest, AllHexAgreesWithThePerCharacterCheck) {
+  for (std::size_t len = 1; len < 20; ++len) {
+    for (std::size_t pos = 0; pos < len; ++pos) {
+      for (int b = 0; b < 256; ++b) {
+        std::string s(len, (pos % 2) ? 'F' : '9');
+        s[pos] = static_cast<char>(b);
+        bool expect = true;
+        for (char c : s) expect = expect && lint::IsHexDigit(c);
+        ASSERT_EQ(lint::AllHex(s), expect) << "len " << len << " pos " << pos << " byte " << b;
+      }
+    }
+  }
+  EXPECT_TRUE(lint::AllHex(""));
+  EXPECT_TRUE(lint::AllHex("0123456789abcdefABCDEF0123456789abcdef"));
+  EXPECT_FALSE(lint::AllHex("0123456789abcdefABCDEF0123456789abcdeg"));
+}
 
 TEST(LintFactoryTest, ExtensionsAreCaseInsensitive) {
   for (const char* name : {"daily.NDB", "x.Hdb", "main.LDB", "a.Ign2", "b.cbc", "c.MSU", "d.Wdb"}) {

@@ -178,6 +178,7 @@ bool GzipInflater::Header(std::span<const std::uint8_t>* in) {
 }
 
 void GzipInflater::Trailer(std::span<const std::uint8_t>* in) {
+  if (in->empty()) return;
   const std::size_t n = std::min(in->size(), 8 - have_);
   std::memcpy(small_ + have_, in->data(), n);
   total_in_ += n;

@@ -201,7 +201,7 @@ void GzipInflater::Trailer(std::span<const std::uint8_t>* in) {
 }
 
 void GzipInflater::Update(std::span<const std::uint8_t> in) {
-  if (state_ == State::kFailed || state_ == State::kStopped) return;
+  if (state_ == State::kFailed) return;
   if (state_ == State::kEnded) {
     OnTrailing(in);
     return;
@@ -243,7 +243,6 @@ void GzipInflater::Update(std::span<const std::uint8_t> in) {
 }
 
 void GzipInflater::Finish() {
-  if (state_ == State::kStopped) return;
   if (state_ == State::kRunning) {
     Fail(Code::kGzipTruncated, file_offset_ + total_in_,
          "gzip stream ends after " + std::to_string(total_in_) +

@@ -36,19 +36,13 @@ class GzipInflater {
 
   void Update(std::span<const std::uint8_t> in);
   void Finish();
-  // Downstream failed: stop inflating now (from inside the data sink too).
-  // Not a failure of the gzip stream itself.
-  void Stop() {
-    if (state_ == State::kRunning) state_ = State::kStopped;
-  }
-
   bool failed() const { return state_ == State::kFailed; }
   bool ended() const { return state_ == State::kEnded; }
   std::uint64_t total_in() const { return total_in_; }
   std::uint64_t total_out() const { return total_out_; }
 
  private:
-  enum class State { kRunning, kEnded, kFailed, kStopped };
+  enum class State { kRunning, kEnded, kFailed };
   // Where the running member is: header fields, deflate data, trailer.
   enum class Phase { kFixed, kExtraLen, kExtra, kName, kComment, kHeaderCrc, kDeflate, kTrailer };
   void Fail(Code code, std::uint64_t offset, std::string message);

@@ -167,6 +167,9 @@ class Validator::Impl final : public internal::TarListener {
   void StartPayload(bool complete);
   void Payload(std::span<const std::uint8_t> bytes);
   void Structure(std::span<const std::uint8_t> bytes);
+  // Whether payload bytes still matter: the gzip stream is decoded to its
+  // end unless it failed itself; a raw tar stops at the first fatal finding.
+  bool ConsumesPayload() const { return inflater_ ? !inflater_->failed() : !pipeline_failed_; }
   void CheckMembersLayout();
   void CheckManifest();
   void CheckLegacySignature();
@@ -259,7 +262,7 @@ class Validator::Impl::Worker {
       }
       impl_->Structure(buf);
       std::lock_guard<std::mutex> lock(mu_);
-      if (impl_->pipeline_failed_) {
+      if (!impl_->ConsumesPayload()) {
         stop_consuming_ = true;
         queue_.clear();
         room_.notify_one();
@@ -338,10 +341,12 @@ void Validator::Impl::StartPayload(bool complete) {
     inflater_ = std::make_unique<internal::GzipInflater>(
         internal::kHeaderSize, cap, cap_code, cap_message,
         [this](std::span<const std::uint8_t> out) {
+          // After a fatal finding downstream the output is dropped, but the
+          // gzip stream is still decoded to its end: whether it is corrupt
+          // must not depend on how much garbage the decoder emitted before
+          // it noticed (that depends on the backend and the chunking), and a
+          // corrupt stream is the root cause that hides the tar findings.
           if (!pipeline_failed_) tar_->Update(out);
-          // A fatal finding downstream ends the structure checks: inflate no
-          // further, so the outcome does not depend on how input was chunked.
-          if (pipeline_failed_) inflater_->Stop();
         },
         [this](Finding f) { AddFinding(std::move(f)); }, opt_.inflate_backend);
   } else if (copying) {
@@ -387,7 +392,7 @@ void Validator::Impl::Payload(std::span<const std::uint8_t> bytes) {
 }
 
 void Validator::Impl::Structure(std::span<const std::uint8_t> bytes) {
-  if (pipeline_failed_) return;
+  if (!ConsumesPayload()) return;
   if (inflater_) {
     inflater_->Update(bytes);
   } else if (tar_) {
@@ -829,7 +834,7 @@ Report Validator::Impl::Finish() {
     report_.verdict = Verdict::kError;
     return report_;
   }
-  if (inflater_ && !pipeline_failed_) inflater_->Finish();
+  if (inflater_) inflater_->Finish();  // no-op once the stream failed
   if (inflater_) report_.inflated_bytes = inflater_->total_out();
   if (tar_ && !pipeline_failed_ && !(inflater_ && inflater_->failed())) tar_->Finish();
   if (tar_ && !inflater_) report_.inflated_bytes = tar_->offset();

@@ -3,6 +3,7 @@
 // validation. Bytes/s are of the compressed input unless the name says tar.
 #include <benchmark/benchmark.h>
 
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -52,18 +53,26 @@ void BM_PayloadMd5(benchmark::State& state) {
 }
 BENCHMARK(BM_PayloadMd5)->Arg(1)->Arg(16);
 
-void BM_InflateOnly(benchmark::State& state) {
-  const auto& db = Db(static_cast<int>(state.range(0)));
+// Inflate alone with the given backend (the default is ISA-L when built
+// with it); bytes/s of compressed input.
+void InflateOnlyOf(benchmark::State& state, int mb, cvdguard::InflateBackend backend) {
+  const auto& db = Db(mb);
   for (auto _ : state) {
     std::uint64_t n = 0;
     cvdguard::internal::GzipInflater inf(
         512, ~std::uint64_t{0}, cvdguard::Code::kPayloadTooLarge, "cap",
-        [&](std::span<const std::uint8_t> b) { n += b.size(); }, [](cvdguard::Finding) {});
+        [&](std::span<const std::uint8_t> b) { n += b.size(); }, [](cvdguard::Finding) {}, backend);
     inf.Update(std::span<const std::uint8_t>(db).subspan(512));
     inf.Finish();
     benchmark::DoNotOptimize(n);
   }
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * (db.size() - 512)));
+}
+void BM_InflateOnly(benchmark::State& state) {
+  InflateOnlyOf(state, static_cast<int>(state.range(0)), cvdguard::InflateBackend::kDefault);
+}
+void BM_InflateOnlyZlib(benchmark::State& state) {
+  InflateOnlyOf(state, static_cast<int>(state.range(0)), cvdguard::InflateBackend::kZlib);
 }
 BENCHMARK(BM_InflateOnly)->Arg(1)->Arg(16);
 
@@ -99,8 +108,8 @@ void BM_ManifestParse(benchmark::State& state) {
 }
 BENCHMARK(BM_ManifestParse);
 
-void BM_VerifyMemory(benchmark::State& state) {
-  const auto& db = Db(static_cast<int>(state.range(0)));
+void VerifyMemoryOf(benchmark::State& state, int mb) {
+  const auto& db = Db(mb);
   const auto options = Options();
   for (auto _ : state) {
     auto r = cvdguard::VerifyMemory(db, options);
@@ -108,6 +117,21 @@ void BM_VerifyMemory(benchmark::State& state) {
   }
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * db.size()));
 }
+void BM_VerifyMemory(benchmark::State& state) { VerifyMemoryOf(state, static_cast<int>(state.range(0))); }
 BENCHMARK(BM_VerifyMemory)->Arg(1)->Arg(16)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_InflateOnlyZlib)->Arg(16);
+
+// 150 MB cases (a daily-sized database) take a few seconds to generate and
+// ~1 GB of memory, so they run only when asked for:
+//   CVDGUARD_BENCH_LARGE=1 build/benchmarks/cvdguard_benchmarks
+const bool kLargeRegistered = [] {
+  const char* e = std::getenv("CVDGUARD_BENCH_LARGE");
+  if (e == nullptr || *e == '\0' || *e == '0') return false;
+  benchmark::RegisterBenchmark("BM_VerifyMemory/150", [](benchmark::State& st) { VerifyMemoryOf(st, 150); })
+      ->Unit(benchmark::kMillisecond);
+  benchmark::RegisterBenchmark("BM_InflateOnly/150", [](benchmark::State& st) { InflateOnlyOf(st, 150, cvdguard::InflateBackend::kDefault); })
+      ->Unit(benchmark::kMillisecond);
+  return true;
+}();
 
 }  // namespace

@@ -72,11 +72,13 @@ class IsalDecoder final : public DeflateDecoder {
       st_->next_out = out.data() + *produced;
       st_->avail_out = static_cast<std::uint32_t>(out_take);
       const int rc = isal_inflate(st_.get());
-      const std::size_t used = in_take - st_->avail_in;
       const std::size_t made = out_take - st_->avail_out;
       *produced += made;
+      // On an error ISA-L may move next_in back over read-ahead bytes, even
+      // before this call's input: never derive a position from it then.
+      if (rc < 0 || rc == ISAL_NEED_DICT || st_->avail_in > in_take) return Status::kError;
+      const std::size_t used = in_take - st_->avail_in;
       *in = in->subspan(used);
-      if (rc < 0 || rc == ISAL_NEED_DICT) return Status::kError;
       if (st_->block_state == ISAL_BLOCK_FINISH) return Status::kEnd;
       if (*produced == out.size()) return Status::kOutputFull;
       if (in->empty()) return Status::kNeedInput;

@@ -429,7 +429,7 @@ int RunProbe(const std::string& cud, const std::string& workdir) {
   return 0;
 }
 
-void AddProbe(CLI::App& app, Context& ctx) {
+void AddProbe(CLI::App& app, Context&) {
   struct Args {
     std::string cud, workdir;
   };
@@ -438,7 +438,14 @@ void AddProbe(CLI::App& app, Context& ctx) {
   sub->group("");  // hidden from --help
   sub->add_option("CUD", args->cud)->required();
   sub->add_option("WORKDIR", args->workdir)->required();
-  sub->callback([args, &ctx] { ctx.exit_code = RunProbe(args->cud, args->workdir); });
+  // The child is disposable: leave without exit handlers (a sanitizer's
+  // leak report about libclamav must not turn a load into a "crash").
+  sub->callback([args] {
+    const int rc = RunProbe(args->cud, args->workdir);
+    std::fflush(stdout);
+    std::fflush(stderr);
+    _exit(rc);
+  });
 }
 
 }  // namespace

@@ -2,8 +2,10 @@
 // invariance of the streaming validator.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <random>
 
+#include "cvdguard/json.h"
 #include "cvdguard/validator.h"
 #include "testing/assembly.h"
 #include "testing/fixtures.h"
@@ -125,6 +127,34 @@ INSTANTIATE_TEST_SUITE_P(ChunkSizes, ChunkingTest, ::testing::Values(1, 7, 511, 
 // members and chunk boundaries, whole and cut short at several points.
 namespace cvdguard::testing {
 namespace {
+
+// Every container seed of the fuzz corpus, fed without a size (so the
+// threaded pipeline runs even for small inputs) in 4 KiB pieces: the same
+// report as the one-thread pipeline.
+TEST(ParallelPipelineTest, SameReportsOnEveryCorpusFile) {
+  const std::filesystem::path dir = std::filesystem::path(CVDGUARD_SOURCE_DIR) / "corpus" / "container_fuzzer";
+  std::size_t files = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    const auto bytes = ReadFile(e.path().string());
+    for (const char* name : {"test.cvd", "test.cld"}) {
+      VerifyOptions o;
+      o.verify_signatures = false;
+      o.at_time = 1624412045;
+      o.file_name = name;
+      auto run = [&](bool parallel) {
+        o.parallel = parallel;
+        Validator v(o);
+        for (std::size_t pos = 0; pos < bytes.size(); pos += 4096) {
+          v.Update(std::span<const std::uint8_t>(bytes).subspan(pos, std::min<std::size_t>(4096, bytes.size() - pos)));
+        }
+        return ReportToJson(v.Finish());
+      };
+      EXPECT_EQ(run(false), run(true)) << e.path() << " as " << name;
+    }
+    ++files;
+  }
+  EXPECT_GT(files, 50u);
+}
 
 TEST(ParallelPipelineTest, SameFindingsAsOneThread) {
   BuildSpec spec = SmallSpec();

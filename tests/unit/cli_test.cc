@@ -10,28 +10,15 @@
 #include <sstream>
 
 #include "testing/assembly.h"
+#include "testing/cli_runner.h"
 #include "testing/fixtures.h"
 
 namespace cvdguard::testing {
 namespace {
 
-struct CliRun {
-  int exit_code = -1;
-  std::string out;
-};
+using CliRun = CliResult;
 
-CliRun Cli(const std::string& args) {
-  const char* env = std::getenv("CVDGUARD_CLI");
-  const std::string cli = env != nullptr ? env : CVDGUARD_CLI_PATH;
-  CliRun r;
-  FILE* p = popen((cli + " " + args + " 2>/dev/null").c_str(), "r");
-  if (p == nullptr) return r;
-  std::array<char, 4096> buf{};
-  while (std::fgets(buf.data(), static_cast<int>(buf.size()), p) != nullptr) r.out += buf.data();
-  const int status = pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+CliRun Cli(const std::string& args) { return RunCli(args); }
 
 std::string Q(const std::string& s) { return "'" + s + "'"; }
 

@@ -145,7 +145,9 @@ CdiffCheck CheckCdiff(std::span<const std::uint8_t> bytes, const std::string& na
   report.header.version = layout.version;
   report.header.has_version = layout.header_ok;
   report.payload_bytes = layout.gzip_bytes;
-  report.inflated_bytes = layout.script.size();
+  // What a corrupt or cut gzip stream yields before the error shows depends
+  // on the inflate backend: report a size only for a complete script.
+  report.inflated_bytes = layout.script_complete ? layout.script.size() : 0;
   for (auto& f : layout.findings) report.findings.push_back(std::move(f));
   const bool empty = bytes.empty();
 

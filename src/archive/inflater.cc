@@ -200,6 +200,18 @@ void GzipInflater::Trailer(std::span<const std::uint8_t>* in) {
   state_ = State::kEnded;
 }
 
+// The deflate data ended: the bytes the decoder read past it start the
+// trailer.
+void GzipInflater::EnterTrailer() {
+  phase_ = Phase::kTrailer;
+  have_ = 0;
+  const std::vector<std::uint8_t> over = decoder_->TakeOverRead();
+  total_in_ -= over.size();
+  std::span<const std::uint8_t> head(over);
+  Trailer(&head);
+  if (state_ == State::kEnded) OnTrailing(head);
+}
+
 void GzipInflater::Update(std::span<const std::uint8_t> in) {
   if (state_ == State::kFailed) return;
   if (state_ == State::kEnded) {
@@ -221,14 +233,7 @@ void GzipInflater::Update(std::span<const std::uint8_t> in) {
       return;
     }
     if (st == DeflateDecoder::Status::kEnd) {
-      phase_ = Phase::kTrailer;
-      have_ = 0;
-      // Bytes the decoder read past the deflate data: the trailer's start.
-      const std::vector<std::uint8_t> over = decoder_->TakeOverRead();
-      total_in_ -= over.size();
-      std::span<const std::uint8_t> head(over);
-      Trailer(&head);
-      if (state_ == State::kEnded) OnTrailing(head);
+      EnterTrailer();
       if (state_ != State::kRunning) {
         if (state_ == State::kEnded) OnTrailing(in);
         return;
@@ -243,6 +248,25 @@ void GzipInflater::Update(std::span<const std::uint8_t> in) {
 }
 
 void GzipInflater::Finish() {
+  // End of input: let the decoder give out what it still holds (output that
+  // did not fit, bits it kept for read-ahead), so how far a cut stream
+  // decodes does not depend on the backend or on the last chunk's size.
+  while (state_ == State::kRunning && phase_ == Phase::kDeflate) {
+    std::span<const std::uint8_t> none;
+    std::size_t produced = 0;
+    const DeflateDecoder::Status st = decoder_->Decode(&none, out_, &produced);
+    Emit({out_.data(), produced});
+    if (state_ != State::kRunning) break;
+    if (st == DeflateDecoder::Status::kError) {
+      Fail(Code::kGzipCorrupt, file_offset_, "gzip deflate data is corrupt");
+      break;
+    }
+    if (st == DeflateDecoder::Status::kEnd) {
+      EnterTrailer();
+      break;
+    }
+    if (produced == 0) break;
+  }
   if (state_ == State::kRunning) {
     Fail(Code::kGzipTruncated, file_offset_ + total_in_,
          "gzip stream ends after " + std::to_string(total_in_) +

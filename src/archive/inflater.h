@@ -53,6 +53,7 @@ class GzipInflater {
   void HeaderBytes(std::span<const std::uint8_t> bytes);
   void NextHeaderPhase();
   void Trailer(std::span<const std::uint8_t>* in);
+  void EnterTrailer();
 
   std::unique_ptr<DeflateDecoder> decoder_;
   State state_ = State::kRunning;

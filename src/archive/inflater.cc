@@ -212,6 +212,25 @@ void GzipInflater::EnterTrailer() {
   if (state_ == State::kEnded) OnTrailing(head);
 }
 
+// One decoder call: count the input, emit the output, and act on the end of
+// the deflate data or an error.
+DeflateDecoder::Status GzipInflater::DecodeStep(std::span<const std::uint8_t>* in,
+                                                std::size_t* produced) {
+  const std::size_t before = in->size();
+  const DeflateDecoder::Status st = decoder_->Decode(in, out_, produced);
+  total_in_ += before - in->size();
+  Emit({out_.data(), *produced});
+  if (state_ != State::kRunning) return st;
+  if (st == DeflateDecoder::Status::kError) {
+    // Decoders notice an error at a point that depends on their read-ahead
+    // and on the chunking: report the start of the gzip stream instead.
+    Fail(Code::kGzipCorrupt, file_offset_, "gzip deflate data is corrupt");
+  } else if (st == DeflateDecoder::Status::kEnd) {
+    EnterTrailer();
+  }
+  return st;
+}
+
 void GzipInflater::Update(std::span<const std::uint8_t> in) {
   if (state_ == State::kFailed) return;
   if (state_ == State::kEnded) {
@@ -221,30 +240,10 @@ void GzipInflater::Update(std::span<const std::uint8_t> in) {
   if (phase_ != Phase::kDeflate && phase_ != Phase::kTrailer && !Header(&in)) return;
   while (state_ == State::kRunning && phase_ == Phase::kDeflate && !in.empty()) {
     std::size_t produced = 0;
-    const std::size_t before = in.size();
-    const DeflateDecoder::Status st = decoder_->Decode(&in, out_, &produced);
-    total_in_ += before - in.size();
-    Emit({out_.data(), produced});
-    if (state_ != State::kRunning) return;
-    if (st == DeflateDecoder::Status::kError) {
-      // Decoders notice an error at a point that depends on their read-ahead
-      // and on the chunking: report the start of the gzip stream instead.
-      Fail(Code::kGzipCorrupt, file_offset_, "gzip deflate data is corrupt");
-      return;
-    }
-    if (st == DeflateDecoder::Status::kEnd) {
-      EnterTrailer();
-      if (state_ != State::kRunning) {
-        if (state_ == State::kEnded) OnTrailing(in);
-        return;
-      }
-    }
-    if (st == DeflateDecoder::Status::kNeedInput) break;
+    if (DecodeStep(&in, &produced) == DeflateDecoder::Status::kNeedInput) break;
   }
-  if (state_ == State::kRunning && phase_ == Phase::kTrailer) {
-    Trailer(&in);
-    if (state_ == State::kEnded) OnTrailing(in);
-  }
+  if (state_ == State::kRunning && phase_ == Phase::kTrailer) Trailer(&in);
+  if (state_ == State::kEnded) OnTrailing(in);
 }
 
 void GzipInflater::Finish() {
@@ -254,17 +253,7 @@ void GzipInflater::Finish() {
   while (state_ == State::kRunning && phase_ == Phase::kDeflate) {
     std::span<const std::uint8_t> none;
     std::size_t produced = 0;
-    const DeflateDecoder::Status st = decoder_->Decode(&none, out_, &produced);
-    Emit({out_.data(), produced});
-    if (state_ != State::kRunning) break;
-    if (st == DeflateDecoder::Status::kError) {
-      Fail(Code::kGzipCorrupt, file_offset_, "gzip deflate data is corrupt");
-      break;
-    }
-    if (st == DeflateDecoder::Status::kEnd) {
-      EnterTrailer();
-      break;
-    }
+    DecodeStep(&none, &produced);
     if (produced == 0) break;
   }
   if (state_ == State::kRunning) {

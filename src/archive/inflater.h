@@ -12,12 +12,11 @@
 #include <span>
 #include <vector>
 
+#include "archive/deflate_decoder.h"
 #include "archive/sink.h"
 #include "cvdguard/options.h"
 
 namespace cvdguard::internal {
-
-class DeflateDecoder;
 
 class GzipInflater {
  public:
@@ -54,6 +53,7 @@ class GzipInflater {
   void NextHeaderPhase();
   void Trailer(std::span<const std::uint8_t>* in);
   void EnterTrailer();
+  DeflateDecoder::Status DecodeStep(std::span<const std::uint8_t>* in, std::size_t* produced);
 
   std::unique_ptr<DeflateDecoder> decoder_;
   State state_ = State::kRunning;

@@ -54,6 +54,16 @@ struct ActivationOptions {
   // After an activation or rollback that changed LIVE, append one JSON line
   // (see AppendActivationNotice) to this file. Empty: no notice.
   std::string notify_path;
+  // SHA-256 digests (64 hex digits, any case) the fault engine refused after
+  // an integrity_gap (LoadRefusedDigests). A candidate (activate) or live
+  // file (prune) with one of these digests is invalid even when it passes
+  // every check, with ACTIVATION_REFUSED_DIGEST: the check learns from the
+  // files that passed it yet failed to load.
+  std::vector<std::string> refused_sha256;
+  // After an activation or rollback that changed LIVE, queue a
+  // definitions_activated event for the supervisor whose state directory
+  // this is (NotifyDefinitionsActivated in cvdguard/supervise.h). Empty: none.
+  std::string supervisor_state_dir;
   // Time written into records and notices; unset means the clock.
   std::optional<std::int64_t> now;
 };

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "cvdguard/activation.h"
 #include "cvdguard/export.h"
 #include "cvdguard/faults.h"
 
@@ -23,6 +24,25 @@ class CVDGUARD_EXPORT DefinitionActions {
   virtual FaultStatus Prune(const std::vector<std::string>& refused_sha256) = 0;
   // Restores the last-known-good definition set into the live directory.
   virtual FaultStatus Rollback() = 0;
+};
+
+// Prune and rollback by the activation component (cvdguard/activation.h) on
+// one live directory: Prune validates every live file with `options.verify`
+// plus the refused digests and quarantines the invalid ones; Rollback
+// restores the last-known-good set kept in `activation_state_dir` (empty:
+// DefaultStateDir(live_dir)). Neither notifies a supervisor: the supervisor
+// asked for them. Prune fails only on an I/O error; Rollback also fails when
+// there is nothing to roll back to.
+class CVDGUARD_EXPORT ActivationDefinitionActions final : public DefinitionActions {
+ public:
+  ActivationDefinitionActions(std::string live_dir, std::string quarantine_dir,
+                              std::string activation_state_dir, ActivationOptions options);
+  FaultStatus Prune(const std::vector<std::string>& refused_sha256) override;
+  FaultStatus Rollback() override;
+
+ private:
+  std::string live_dir_, quarantine_dir_, state_dir_;
+  ActivationOptions options_;
 };
 
 // Runs shell commands for prune/rollback (empty: the action is reported as
@@ -55,6 +75,12 @@ struct SuperviseOptions {
   std::string state_dir;        // journal, lock, inbox
   std::string log_path;         // JSON Lines; empty: <state_dir>/faults.log
   bool log_to_stdout = true;
+  // On definitions_activated (from the inbox), stop the running service
+  // (SIGTERM, then SIGKILL after stop_timeout_s) and start it again at once,
+  // so the new set is loaded now. Services such as clamd keep their old
+  // database when a reload fails, which would hide a bad set until the next
+  // restart. The stop is not a crash.
+  bool restart_on_activation = false;
   FaultConfig config;
 };
 

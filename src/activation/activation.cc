@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <filesystem>
 #include <map>
@@ -14,6 +15,7 @@
 #include "crypto/digest.h"
 #include "cvdguard/activation.h"
 #include "cvdguard/json.h"
+#include "cvdguard/supervise.h"
 #include "cvdguard/validator.h"
 
 namespace cvdguard {
@@ -68,11 +70,41 @@ void RememberDirs(int s_fd, const std::string& live, const std::string& q) {
 }
 
 void Notify(const ActivationOptions& o, OperationResult* r) {
-  if (o.notify_path.empty() || !r->live_changed || r->activated.empty()) return;
+  if (!r->live_changed || r->activated.empty()) return;
   std::string error;
-  if (!AppendActivationNotice(o.notify_path, Now(o), r->activated, &error)) {
+  if (!o.notify_path.empty() && !AppendActivationNotice(o.notify_path, Now(o), r->activated, &error)) {
     r->notes.push_back("notice not written: " + error);
   }
+  if (!o.supervisor_state_dir.empty()) {
+    std::vector<DefinitionFile> files;
+    for (const auto& a : r->activated) files.push_back({a.name, a.version, a.sha256});
+    const FaultStatus st = NotifyDefinitionsActivated(o.supervisor_state_dir, files);
+    if (!st.ok()) r->notes.push_back("supervisor not notified: " + st.message);
+  }
+}
+
+// A file that passed every check but whose digest the fault engine refused
+// (integrity_gap) is invalid: the finding says why, and the usual quarantine
+// path takes it from there.
+void ApplyRefusedDigests(const ActivationOptions& o, FileResult* f) {
+  if (o.refused_sha256.empty() || f->sha256.empty()) return;
+  const bool refused = std::any_of(o.refused_sha256.begin(), o.refused_sha256.end(),
+                                   [&](const std::string& d) {
+                                     return d.size() == f->sha256.size() &&
+                                            std::equal(d.begin(), d.end(), f->sha256.begin(),
+                                                       [](char a, char b) {
+                                                         return std::tolower(static_cast<unsigned char>(a)) == b;
+                                                       });
+                                   });
+  if (!refused) return;
+  Finding gap;
+  gap.code = Code::kActivationRefusedDigest;
+  gap.severity = DefaultSeverity(gap.code);
+  gap.message = "SHA-256 " + f->sha256 +
+                " is on the fault engine's refused list: this file passed validation before, yet "
+                "the scan service failed to start with it (integrity_gap)";
+  f->report.findings.insert(f->report.findings.begin(), gap);
+  f->report.verdict = Verdict::kInvalid;
 }
 
 void EnforceBounds(Quarantine& q, const ActivationOptions& o, const std::set<std::string>& keep,
@@ -336,6 +368,7 @@ OperationResult Activate(const std::string& live_dir, const std::string& quarant
     f.sha256 = judged.sha256;
     f.version = f.report.header.version;
     if (sign.present) f.sign_name = sign.name;
+    ApplyRefusedDigests(options, &f);
 
     if (f.report.verdict != Verdict::kValid) {
       ::unlinkat(live.fd(), sg.tmp.c_str(), 0);
@@ -542,6 +575,7 @@ OperationResult Prune(const std::string& live_dir, const std::string& quarantine
       f.report = std::move(j.report);
       f.sha256 = j.sha256;
       f.version = f.report.header.version;
+      ApplyRefusedDigests(options, &f);
     } else {
       f.validated = true;
       f.report.path = f.path;

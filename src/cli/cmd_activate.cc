@@ -7,12 +7,14 @@
 #include "cli/command.h"
 #include "cli/verify_flags.h"
 #include "cvdguard/activation.h"
+#include "cvdguard/faults.h"
 
 namespace cvdguard::cli {
 namespace {
 
 struct DirArgs {
   std::string live, quarantine, state;
+  std::string supervisor_state;  // --supervisor-state
   double lock_timeout = 60;
   unsigned long long q_max_bytes = QuarantineBounds{}.max_bytes;
   double q_max_age_days = static_cast<double>(QuarantineBounds{}.max_age_seconds) / 86400.0;
@@ -24,6 +26,25 @@ void AddLockFlag(CLI::App* sub, DirArgs* a) {
   sub->add_option("--lock-timeout", a->lock_timeout,
                   "Seconds to wait for another cvdguard holding LIVE's lock (default 60)")
       ->check(CLI::Range(0.0, 86400.0));
+}
+
+// --supervisor-state S: refuse the digests the fault engine learned
+// (integrity_gap) and, for activate/rollback, tell the supervisor.
+void AddSupervisorFlag(CLI::App* sub, DirArgs* a, const char* help) {
+  sub->add_option("--supervisor-state", a->supervisor_state, help);
+}
+
+// Reads the refused digests; a torn journal stops the operation rather than
+// let a file through that the engine refused. False after printing why.
+bool LoadSupervisorState(const DirArgs& a, const char* cmd, bool notifies, ActivationOptions* o) {
+  if (a.supervisor_state.empty()) return true;
+  const FaultStatus st = LoadRefusedDigests(a.supervisor_state, &o->refused_sha256);
+  if (!st.ok()) {
+    std::cerr << "cvdguard " << cmd << ": " << st.message << " [" << CodeName(st.code) << "]\n";
+    return false;
+  }
+  if (notifies) o->supervisor_state_dir = a.supervisor_state;
+  return true;
 }
 
 void AddBoundFlags(CLI::App* sub, DirArgs* a) {
@@ -150,6 +171,10 @@ void AddActivate(CLI::App& app, Context& ctx) {
                   "After LIVE changed, append one definitions_activated JSON line to this file");
   sub->add_flag("--json", a->dirs.json, "Print the outcome as one JSON object");
   sub->add_flag("-q,--quiet", a->dirs.quiet, "Print only what was not activated");
+  AddSupervisorFlag(sub, &a->dirs,
+                    "State dir of `cvdguard supervise`: refuse the SHA-256s its fault engine "
+                    "refused (integrity_gap), and queue definitions_activated for it after LIVE "
+                    "changed");
   AddLockFlag(sub, &a->dirs);
   AddBoundFlags(sub, &a->dirs);
   AddVerifyFlags(sub, &a->flags);
@@ -157,6 +182,10 @@ void AddActivate(CLI::App& app, Context& ctx) {
     ActivationOptions o;
     if (!MakeOptions(a->dirs, &a->flags, "activate", &o)) {
       ctx.exit_code = kExitUsage;
+      return;
+    }
+    if (!LoadSupervisorState(a->dirs, "activate", true, &o)) {
+      ctx.exit_code = kExitIo;
       return;
     }
     o.allow_downgrade = a->allow_downgrade;
@@ -183,6 +212,9 @@ void AddPrune(CLI::App& app, Context& ctx) {
       ->required();
   sub->add_flag("--json", a->dirs.json, "Print the outcome as one JSON object");
   sub->add_flag("-q,--quiet", a->dirs.quiet, "Print only what was pruned");
+  AddSupervisorFlag(sub, &a->dirs,
+                    "State dir of `cvdguard supervise`: refuse the SHA-256s its fault engine "
+                    "refused (integrity_gap)");
   AddLockFlag(sub, &a->dirs);
   AddBoundFlags(sub, &a->dirs);
   AddVerifyFlags(sub, &a->flags);
@@ -190,6 +222,10 @@ void AddPrune(CLI::App& app, Context& ctx) {
     ActivationOptions o;
     if (!MakeOptions(a->dirs, &a->flags, "prune", &o)) {
       ctx.exit_code = kExitUsage;
+      return;
+    }
+    if (!LoadSupervisorState(a->dirs, "prune", false, &o)) {
+      ctx.exit_code = kExitIo;
       return;
     }
     ctx.exit_code = Report("prune", Prune(a->dirs.live, a->dirs.quarantine, o), a->dirs);
@@ -217,6 +253,9 @@ void AddRollback(CLI::App& app, Context& ctx) {
   sub->add_option("--notify", a->notify,
                   "After LIVE changed, append one definitions_activated JSON line to this file");
   sub->add_flag("--json", a->dirs.json, "Print the outcome as one JSON object");
+  AddSupervisorFlag(sub, &a->dirs,
+                    "State dir of `cvdguard supervise`: queue definitions_activated for it "
+                    "after LIVE changed");
   AddLockFlag(sub, &a->dirs);
   AddBoundFlags(sub, &a->dirs);
   sub->callback([a, &ctx] {
@@ -225,6 +264,7 @@ void AddRollback(CLI::App& app, Context& ctx) {
       ctx.exit_code = kExitUsage;
       return;
     }
+    o.supervisor_state_dir = a->dirs.supervisor_state;
     o.notify_path = a->notify;
     ctx.exit_code = Report("rollback", Rollback(a->dirs.live, a->dirs.quarantine, a->dirs.state, o),
                            a->dirs);

@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "cli/command.h"
+#include "cli/verify_flags.h"
+#include "cvdguard/activation.h"
 #include "cvdguard/faults.h"
 #include "cvdguard/supervise.h"
 
@@ -18,10 +20,29 @@ struct SuperviseArgs {
   SuperviseOptions options;
   std::string db_dir;
   std::string quarantine_dir;
+  std::string activation_state_dir;
+  VerifyFlags flags;
   std::string config_file;
   std::string prune_cmd;
   std::string rollback_cmd;
   bool quiet = false;
+};
+
+// The built-in actions, with either one replaced by its shell hook.
+class HookedActions final : public DefinitionActions {
+ public:
+  HookedActions(DefinitionActions& builtin, DefinitionActions& shell, bool shell_prune,
+                bool shell_rollback)
+      : builtin_(builtin), shell_(shell), shell_prune_(shell_prune), shell_rollback_(shell_rollback) {}
+  FaultStatus Prune(const std::vector<std::string>& refused) override {
+    return (shell_prune_ ? shell_ : builtin_).Prune(refused);
+  }
+  FaultStatus Rollback() override { return (shell_rollback_ ? shell_ : builtin_).Rollback(); }
+
+ private:
+  DefinitionActions& builtin_;
+  DefinitionActions& shell_;
+  bool shell_prune_, shell_rollback_;
 };
 
 int Supervise(SuperviseArgs& args) {
@@ -39,8 +60,24 @@ int Supervise(SuperviseArgs& args) {
     }
   }
   args.options.log_to_stdout = !args.quiet;
-  ShellDefinitionActions actions(args.db_dir, args.quarantine_dir, args.prune_cmd,
-                                 args.rollback_cmd);
+  ActivationOptions activation;
+  std::string error;
+  if (!BuildVerifyOptions(args.flags, &activation.verify, &error)) {
+    std::cerr << "cvdguard supervise: " << error << "\n";
+    return kExitUsage;
+  }
+  if (activation.verify.sign_path) {
+    std::cerr << "cvdguard supervise: --sign is not supported here: each .cvd's .sign is taken "
+                 "from beside it\n";
+    return kExitUsage;
+  }
+  // Prune and rollback go through the activation component unless a shell
+  // hook replaces one of them.
+  ActivationDefinitionActions builtin(args.db_dir, args.quarantine_dir, args.activation_state_dir,
+                                      activation);
+  ShellDefinitionActions shell(args.db_dir, args.quarantine_dir, args.prune_cmd,
+                               args.rollback_cmd);
+  HookedActions actions(builtin, shell, !args.prune_cmd.empty(), !args.rollback_cmd.empty());
   return RunSupervisor(args.options, actions);
 }
 
@@ -65,11 +102,19 @@ void AddSuperviseCommand(CLI::App& app, Context& ctx) {
   cmd->add_option("--config", args->config_file, "Fault rule numbers (JSON)");
   cmd->add_option("--log", args->options.log_path,
                   "JSON Lines log (default <state-dir>/faults.log)");
+  cmd->add_option("--activation-state-dir", args->activation_state_dir,
+                  "State directory of `cvdguard activate` (last-known-good; default "
+                  "LIVE/.cvdguard)");
   cmd->add_option("--prune-cmd", args->prune_cmd,
-                  "Shell command for prune (until the activation component is wired)");
+                  "Shell command to run instead of the built-in prune (sees CVDGUARD_DB_DIR, "
+                  "CVDGUARD_QUARANTINE_DIR, CVDGUARD_REFUSED_SHA256)");
   cmd->add_option("--rollback-cmd", args->rollback_cmd,
-                  "Shell command for rollback (until the activation component is wired)");
+                  "Shell command to run instead of the built-in rollback");
+  cmd->add_flag("--restart-on-activation", args->options.restart_on_activation,
+                "Restart the service when `activate --supervisor-state` reports a new set, so it "
+                "is loaded now (clamd keeps its old database when a reload fails)");
   cmd->add_flag("--quiet", args->quiet, "Log to the file only, not stdout");
+  AddVerifyFlags(cmd, &args->flags);
   cmd->add_option("service", args->options.service_argv, "-- SERVICE_CMD [ARGS...]")
       ->required()
       ->expected(1, -1);

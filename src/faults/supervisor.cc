@@ -373,7 +373,18 @@ class Supervisor {
         continue;
       }
       Feed(e);
+      if (opt_.restart_on_activation && child_ > 0) RestartForActivation();
     }
+  }
+
+  // A deliberate stop: its exit is not fed to the engine.
+  void RestartForActivation() {
+    KillProbe();
+    const int status = StopProcess(child_, SIGTERM, opt_.stop_timeout_s);
+    child_ = -1;
+    Note(Now(), "restarting_for_activation", "stopped: " + DescribeStatus(status));
+    phase_ = Phase::kWaiting;
+    restart_at_ = Steady();
   }
 
   int Loop() {
@@ -472,6 +483,64 @@ FaultStatus ShellDefinitionActions::Prune(const std::vector<std::string>& refuse
 }
 
 FaultStatus ShellDefinitionActions::Rollback() { return Run("rollback", rollback_cmd_, {}); }
+
+namespace {
+
+// "quarantined daily.cud (ACTIVATION_REFUSED_DIGEST), kept main.cvd"
+std::string Summarize(const OperationResult& r) {
+  std::string out;
+  for (const auto& f : r.files) {
+    if (!out.empty()) out += ", ";
+    out += std::string(FileOutcomeName(f.outcome)) + " " +
+           (f.live_name.empty() ? f.path : f.live_name);
+    if (f.code) out += " (" + std::string(CodeName(*f.code)) + ")";
+  }
+  for (const auto& n : r.notes) out += (out.empty() ? "" : "; ") + n;
+  return out.empty() ? "no definition files" : out;
+}
+
+}  // namespace
+
+ActivationDefinitionActions::ActivationDefinitionActions(std::string live_dir,
+                                                         std::string quarantine_dir,
+                                                         std::string activation_state_dir,
+                                                         ActivationOptions options)
+    : live_dir_(std::move(live_dir)),
+      quarantine_dir_(std::move(quarantine_dir)),
+      state_dir_(std::move(activation_state_dir)),
+      options_(std::move(options)) {
+  if (state_dir_.empty()) state_dir_ = DefaultStateDir(live_dir_);
+  options_.notify_path.clear();
+  options_.supervisor_state_dir.clear();
+}
+
+FaultStatus ActivationDefinitionActions::Prune(const std::vector<std::string>& refused_sha256) {
+  ActivationOptions o = options_;
+  o.refused_sha256.insert(o.refused_sha256.end(), refused_sha256.begin(), refused_sha256.end());
+  const OperationResult r = cvdguard::Prune(live_dir_, quarantine_dir_, o);
+  if (r.status == OperationStatus::kIoError) {
+    return FaultStatus::Error(Code::kSuperviseIo, "prune: " + r.error + ": " + Summarize(r));
+  }
+  FaultStatus ok = FaultStatus::Ok();
+  ok.message = Summarize(r);
+  return ok;
+}
+
+FaultStatus ActivationDefinitionActions::Rollback() {
+  const OperationResult r = cvdguard::Rollback(live_dir_, quarantine_dir_, state_dir_, options_);
+  if (r.status == OperationStatus::kIoError) {
+    return FaultStatus::Error(Code::kSuperviseIo, "rollback: " + r.error);
+  }
+  // Incomplete with files listed: LIVE already holds last-known-good (a
+  // prune before took the new files out), which is what was asked for.
+  // Incomplete with none: there is no last-known-good set at all.
+  if (r.status == OperationStatus::kIncomplete && r.files.empty()) {
+    return FaultStatus::Error(Code::kSuperviseIo, "rollback: " + Summarize(r));
+  }
+  FaultStatus ok = FaultStatus::Ok();
+  ok.message = Summarize(r);
+  return ok;
+}
 
 int RunSupervisor(const SuperviseOptions& options, DefinitionActions& actions) {
   Supervisor supervisor(options, actions);

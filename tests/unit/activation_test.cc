@@ -9,6 +9,8 @@
 #include <set>
 
 #include "cvdguard/activation.h"
+#include "cvdguard/faults.h"
+#include "cvdguard/supervise.h"
 #include "cvdguard/validator.h"
 #include "unit/activation_test_util.h"
 
@@ -443,6 +445,126 @@ TEST_F(ActivationTest, UsageErrorsExitTwo) {
                    tmp_.path())
                 .exit_code,
             2);
+}
+
+// A fault journal in `state_dir` whose engine refused `a` and `b`: fault 12
+// followed both activations (docs/faults.md, integrity_gap).
+std::vector<std::string> WriteJournalRefusing(const std::string& state_dir, const std::string& a,
+                                              const std::string& b) {
+  FaultEngine engine;
+  std::vector<FaultDecision> out;
+  auto feed = [&](double t, FaultEventKind kind, std::vector<DefinitionFile> files = {}) {
+    FaultEvent e;
+    e.t = t;
+    e.kind = kind;
+    e.files = std::move(files);
+    EXPECT_TRUE(engine.Apply(e, &out).ok());
+  };
+  feed(0, FaultEventKind::kConnectorStart);
+  feed(1, FaultEventKind::kServiceStarted);
+  feed(10, FaultEventKind::kDefinitionsActivated, {{"daily.cvd", 11, a}});
+  feed(11, FaultEventKind::kServiceStartFailed);
+  feed(13, FaultEventKind::kServiceStarted);
+  feed(20, FaultEventKind::kDefinitionsActivated, {{"daily.cvd", 12, b}});
+  feed(21, FaultEventKind::kServiceStartFailed);
+  EXPECT_TRUE(SaveFaultJournal(state_dir, engine).ok());
+  return engine.RefusedDigests();
+}
+
+TEST_F(ActivationTest, RefusedDigestIsInvalidOnActivateAndOnPrune) {
+  const auto refused = MakeDb("daily", Kind::kCvd, 12);
+  const auto fine = MakeDb("main", Kind::kCvd, 3);
+  ActivationOptions o = TestActivationOptions();
+  std::string upper = Sha256Hex(refused);
+  std::transform(upper.begin(), upper.end(), upper.begin(), ::toupper);  // any case
+  o.refused_sha256 = {upper};
+  const auto r = Act({Put(in_, "daily.cvd", refused), Put(in_, "main.cvd", fine)}, o);
+  ASSERT_EQ(r.files.size(), 2u);
+  EXPECT_EQ(r.status, OperationStatus::kIncomplete);
+  for (const auto& f : r.files) {
+    if (f.live_name == "daily.cvd") {
+      EXPECT_EQ(f.outcome, FileOutcome::kQuarantined);
+      ASSERT_TRUE(f.code.has_value());
+      EXPECT_EQ(*f.code, Code::kActivationRefusedDigest) << f.message;
+    } else {
+      EXPECT_EQ(f.outcome, FileOutcome::kActivated) << f.message;
+    }
+  }
+  EXPECT_FALSE(fs::exists(live_ + "/daily.cvd"));
+  // The same bytes already live are pruned once the digest is refused.
+  Put(live_, "daily.cvd", refused);
+  const OperationResult p = Prune(live_, q_, o);
+  EXPECT_EQ(p.status, OperationStatus::kIncomplete);
+  EXPECT_FALSE(fs::exists(live_ + "/daily.cvd"));
+  EXPECT_EQ(ReadFile(live_ + "/main.cvd"), fine);
+  // Without the list the same file is valid: the digest alone decided.
+  Put(live_, "daily.cvd", refused);
+  EXPECT_EQ(Prune(live_, q_, TestActivationOptions()).status, OperationStatus::kOk);
+}
+
+TEST_F(ActivationTest, SupervisorStateRefusesLearnedDigestsAndQueuesTheActivation) {
+  const std::string sup = tmp_.Join("supervisor");
+  const auto bad = MakeDb("daily", Kind::kCvd, 12);
+  const auto good = MakeDb("daily", Kind::kCvd, 13);
+  const auto digests =
+      WriteJournalRefusing(sup, std::string(64, 'a'), Sha256Hex(bad));
+  ASSERT_EQ(digests.size(), 2u);
+  auto args = [&](const std::string& cand) {
+    return Cli({"activate", "--db-dir", live_, "--quarantine-dir", q_, "--state-dir", s_,
+                "--supervisor-state", sup, "--json", cand});
+  };
+  const auto refused = RunCli(args(Put(in_, "daily.cvd", bad)), tmp_.path());
+  EXPECT_EQ(refused.exit_code, 1) << refused.out << refused.err;
+  EXPECT_NE(refused.out.find("ACTIVATION_REFUSED_DIGEST"), std::string::npos) << refused.out;
+  EXPECT_FALSE(fs::exists(live_ + "/daily.cvd"));
+  EXPECT_TRUE(!fs::exists(sup + "/inbox") || fs::is_empty(sup + "/inbox"));
+
+  const auto ok = RunCli(args(Put(in_, "daily.cvd", good)), tmp_.path());
+  EXPECT_EQ(ok.exit_code, 0) << ok.out << ok.err;
+  std::vector<std::string> queued;
+  for (const auto& e : fs::directory_iterator(sup + "/inbox")) queued.push_back(e.path().string());
+  ASSERT_EQ(queued.size(), 1u);
+  EXPECT_EQ(fs::path(queued[0]).extension(), ".json");
+  FaultEvent event;
+  ASSERT_TRUE(ParseFaultEventLine(SlurpText(queued[0]), &event).ok()) << SlurpText(queued[0]);
+  EXPECT_EQ(event.kind, FaultEventKind::kDefinitionsActivated);
+  ASSERT_EQ(event.files.size(), 1u);
+  EXPECT_EQ(event.files[0].name, "daily.cvd");
+  EXPECT_EQ(event.files[0].version, 13u);
+  EXPECT_EQ(event.files[0].sha256, Sha256Hex(good));
+
+  // A torn journal stops the operation: no file gets past a refusal it
+  // cannot read.
+  { std::ofstream(sup + "/faults.journal", std::ios::trunc) << "{\"format\": 1, \"sta"; }
+  const auto torn = RunCli(args(Put(in_, "daily.cvd", MakeDb("daily", Kind::kCvd, 14))), tmp_.path());
+  EXPECT_EQ(torn.exit_code, 3) << torn.out << torn.err;
+  EXPECT_NE(torn.err.find("FAULT_JOURNAL_CORRUPT"), std::string::npos) << torn.err;
+  EXPECT_EQ(ReadFile(live_ + "/daily.cvd"), good);
+}
+
+TEST_F(ActivationTest, SupervisorActionsPruneWithRefusedDigestsAndRollBack) {
+  const auto v1 = MakeDb("daily", Kind::kCvd, 1);
+  const auto v2 = MakeDb("daily", Kind::kCvd, 2);
+  ASSERT_EQ(Act({Put(in_, "daily.cvd", v1)}).status, OperationStatus::kOk);
+  ASSERT_EQ(Act({Put(in_, "daily.cvd", v2)}).status, OperationStatus::kOk);
+  ActivationDefinitionActions actions(live_, q_, s_, TestActivationOptions());
+  // Nothing invalid: prune keeps v2.
+  FaultStatus st = actions.Prune({});
+  EXPECT_TRUE(st.ok()) << st.message;
+  EXPECT_EQ(ReadFile(live_ + "/daily.cvd"), v2);
+  // v2 refused by the engine: pruned, with the reason in the message.
+  st = actions.Prune({Sha256Hex(v2)});
+  EXPECT_TRUE(st.ok()) << st.message;
+  EXPECT_NE(st.message.find("ACTIVATION_REFUSED_DIGEST"), std::string::npos) << st.message;
+  EXPECT_FALSE(fs::exists(live_ + "/daily.cvd"));
+  // Rollback brings back v1, the set before the last activation.
+  st = actions.Rollback();
+  EXPECT_TRUE(st.ok()) << st.message;
+  EXPECT_EQ(ReadFile(live_ + "/daily.cvd"), v1);
+  // Last-known-good is consumed: a second rollback fails, and says why.
+  st = actions.Rollback();
+  EXPECT_FALSE(st.ok());
+  EXPECT_NE(st.message.find("ACTIVATION_NOTHING_TO_ROLL_BACK"), std::string::npos) << st.message;
 }
 
 }  // namespace

@@ -159,8 +159,39 @@ TEST_F(FaultSuperviseTest, ExitBeforeReadyIsAFailedStart) {
   EXPECT_NE(log.find("\"reason\":\"exit 3 before the service was ready\""), std::string::npos)
       << log;
   EXPECT_EQ(log.find("\"service_crashed\""), std::string::npos) << log;
-  // No prune command configured: reported, not hidden.
-  EXPECT_NE(log.find("\"supervisor\":\"prune_failed\""), std::string::npos) << log;
+  // The built-in prune ran on LIVE (empty here) and said what it found.
+  EXPECT_NE(log.find("\"supervisor\":\"pruned\",\"detail\":\"no definition files\""),
+            std::string::npos)
+      << log;
+}
+
+TEST_F(FaultSuperviseTest, FailingPruneHookIsReportedNotHidden) {
+  Start({"--startup-window", "5", "--prune-cmd", "exit 7"}, {"/bin/sh", "-c", "exit 3"});
+  EXPECT_TRUE(WaitFor([&] { return LogHas("\"supervisor\":\"prune_failed\""); }, 15)) << Log();
+  EXPECT_EQ(Stop(), 0);
+  EXPECT_NE(Log().find("prune command failed: exit 7"), std::string::npos) << Log();
+}
+
+TEST_F(FaultSuperviseTest, RestartOnActivationStopsAndStartsWithoutACrash) {
+  const std::string count = dir_ + "/starts";
+  Start({"--startup-window", "0.3", "--restart-on-activation"},
+        {"/bin/sh", "-c", "echo x >> '" + count + "'; exec sleep 60"});
+  ASSERT_TRUE(WaitFor([&] { return LogHas("\"event\":\"service_started\""); }, 15)) << Log();
+  ASSERT_TRUE(NotifyDefinitionsActivated(dir_ + "/state", {{"daily.cvd", 2, std::string(64, 'b')}})
+                  .ok());
+  ASSERT_TRUE(WaitFor([&] { return Slurp(count).size() == 4; }, 15)) << Log();
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        const std::string log = Log();
+        return log.rfind("\"event\":\"service_started\"") >
+               log.find("\"supervisor\":\"restarting_for_activation\"");
+      },
+      15))
+      << Log();
+  EXPECT_EQ(Stop(), 0);
+  const std::string log = Log();
+  EXPECT_EQ(log.find("\"service_crashed\""), std::string::npos) << log;
+  EXPECT_EQ(log.find("\"fault_raised\""), std::string::npos) << log;
 }
 
 TEST_F(FaultSuperviseTest, ProbeReadinessInboxAndSigtermForwarding) {

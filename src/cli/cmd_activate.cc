@@ -114,7 +114,8 @@ int Report(const char* cmd, const OperationResult& r, const DirArgs& a) {
   } else {
     for (const auto& f : r.files) {
       if (a.quiet && (f.outcome == FileOutcome::kKept || f.outcome == FileOutcome::kActivated ||
-                      f.outcome == FileOutcome::kRestored)) {
+                      f.outcome == FileOutcome::kRestored ||
+                      f.outcome == FileOutcome::kAlreadyLive)) {
         continue;
       }
       std::cout << FileOutcomeName(f.outcome) << "  " << f.path;
@@ -127,8 +128,14 @@ int Report(const char* cmd, const OperationResult& r, const DirArgs& a) {
       if (!f.quarantine_record.empty()) std::cout << "  record: " << f.quarantine_record;
       std::cout << "\n";
     }
-    for (const auto& n : r.notes) std::cout << "note: " << n << "\n";
+    // Notes and bound removals never decide success (docs/activation.md);
+    // --quiet shows the notes only when the operation did not succeed (they
+    // say why, e.g. "nothing to roll back to").
+    for (const auto& n : r.notes) {
+      if (!a.quiet || r.status != OperationStatus::kOk) std::cout << "note: " << n << "\n";
+    }
     for (const auto& q : r.removals) {
+      if (a.quiet) break;
       std::cout << "quarantine bound (" << q.why << "): removed " << q.bytes
                 << " bytes; record kept: " << q.record << "\n";
     }
@@ -253,6 +260,7 @@ void AddRollback(CLI::App& app, Context& ctx) {
   sub->add_option("--notify", a->notify,
                   "After LIVE changed, append one definitions_activated JSON line to this file");
   sub->add_flag("--json", a->dirs.json, "Print the outcome as one JSON object");
+  sub->add_flag("-q,--quiet", a->dirs.quiet, "Print only what went wrong");
   AddSupervisorFlag(sub, &a->dirs,
                     "State dir of `cvdguard supervise`: queue definitions_activated for it "
                     "after LIVE changed");
@@ -317,6 +325,7 @@ void AddStatus(CLI::App& app, Context& ctx) {
   sub->add_option("--quarantine-dir", a->dirs.quarantine,
                   "Quarantine directory (default: the one the last operation recorded)");
   sub->add_flag("--json", a->dirs.json, "Print one JSON object");
+  sub->add_flag("-q,--quiet", a->dirs.quiet, "Print only live files that are not valid");
   AddLockFlag(sub, &a->dirs);
   AddVerifyFlags(sub, &a->flags);
   sub->callback([a, &ctx] {
@@ -334,6 +343,12 @@ void AddStatus(CLI::App& app, Context& ctx) {
     }
     if (a->dirs.json) {
       std::cout << StatusToJson(st) << "\n";
+    } else if (a->dirs.quiet) {
+      for (const auto& f : st.live) {
+        if (f.verdict != Verdict::kValid) {
+          std::cout << st.live_dir << "/" << f.name << ": " << VerdictName(f.verdict) << "\n";
+        }
+      }
     } else {
       PrintStatusText(st);
     }

@@ -3,6 +3,7 @@
 
 #include "cli/command.h"
 #include "cli/verify_flags.h"
+#include "cvdguard/json.h"
 #include "cvdguard/validator.h"
 
 namespace cvdguard::cli {
@@ -11,6 +12,8 @@ namespace {
 struct InfoArgs {
   VerifyFlags flags;
   std::string file;
+  bool json = false;
+  bool quiet = false;
 };
 
 int RunInfo(const InfoArgs& a) {
@@ -21,13 +24,20 @@ int RunInfo(const InfoArgs& a) {
     return kExitUsage;
   }
   const Report r = VerifyPath(a.file, options);
+  if (a.json) {
+    std::cout << ReportToJson(r) << "\n";
+    return r.verdict == Verdict::kValid ? kExitOk
+           : r.verdict == Verdict::kError ? kExitIo
+                                          : kExitInvalid;
+  }
   if (r.verdict == Verdict::kError) {
     for (const auto& f : r.findings) std::cerr << "ERROR: " << f.message << "\n";
     return kExitIo;
   }
+  if (a.quiet && r.verdict == Verdict::kValid) return kExitOk;
   // Same fields, order and wording as `sigtool --info`.
-  std::cout << "File: " << a.file << "\n";
-  if (r.header.present) {
+  if (!a.quiet) std::cout << "File: " << a.file << "\n";
+  if (r.header.present && !a.quiet) {
     std::string bt = r.header.build_time;
     const auto dash = bt.find('-');
     if (dash != std::string::npos) bt[dash] = ':';
@@ -48,6 +58,7 @@ int RunInfo(const InfoArgs& a) {
   }
   for (const auto& f : r.findings) {
     if (f.severity >= Severity::kError) {
+      if (a.quiet) std::cout << a.file << ": ";
       std::cout << "Verification FAILED: " << CodeName(f.code) << " (" << CodeNumber(f.code)
                 << "): " << f.message << "\n";
       break;
@@ -63,6 +74,9 @@ void AddInfo(CLI::App& app, Context& ctx) {
       "Print the header like `sigtool --info`, ending with 'Verification OK.' or the reason. "
       "Exit 0 valid, 1 invalid, 3 unreadable.");
   sub->add_option("FILE", args->file, "A .cvd/.cld/.cud file")->required();
+  sub->add_flag("--json", args->json, "Print the full report as one JSON object (as verify --json)");
+  sub->add_flag("-q,--quiet", args->quiet,
+                "Print nothing for a valid file; for an invalid one only the failure line");
   AddVerifyFlags(sub, &args->flags);
   sub->callback([args, &ctx] { ctx.exit_code = RunInfo(*args); });
 }

@@ -1,9 +1,12 @@
 // cvdguard unpack: verify, then extract safely.
 #include <iostream>
 
+#include <nlohmann/json.hpp>
+
 #include "cli/command.h"
 #include "cli/report_text.h"
 #include "cli/verify_flags.h"
+#include "cvdguard/json.h"
 #include "cvdguard/unpack.h"
 
 namespace cvdguard::cli {
@@ -14,7 +17,22 @@ struct UnpackArgs {
   std::string file;
   std::string dir;
   bool quiet = false;
+  bool json = false;
 };
+
+// {"file", "dir", "status": "ok|invalid|io_error", "written": [...],
+//  "error": null|"...", "report": {verify --json object}}
+void PrintUnpackJson(const UnpackArgs& a, UnpackStatus st, const Report& report,
+                     const std::vector<std::string>& written, const std::string& error) {
+  nlohmann::ordered_json j;
+  j["file"] = a.file;
+  j["dir"] = a.dir;
+  j["status"] = st == UnpackStatus::kOk ? "ok" : st == UnpackStatus::kInvalid ? "invalid" : "io_error";
+  j["written"] = written;
+  j["error"] = error.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(error);
+  j["report"] = nlohmann::ordered_json::parse(ReportToJson(report));
+  std::cout << j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
+}
 
 int RunUnpack(const UnpackArgs& a) {
   VerifyOptions options;
@@ -26,6 +44,10 @@ int RunUnpack(const UnpackArgs& a) {
   Report report;
   std::vector<std::string> written;
   const UnpackStatus st = UnpackContainer(a.file, a.dir, options, &report, &written, &error);
+  if (a.json) {
+    PrintUnpackJson(a, st, report, written, st == UnpackStatus::kOk ? std::string() : error);
+    return st == UnpackStatus::kOk ? kExitOk : st == UnpackStatus::kInvalid ? kExitInvalid : kExitIo;
+  }
   if (st != UnpackStatus::kOk) {
     if (st == UnpackStatus::kInvalid) PrintReportText(report, DetectStyle(a.quiet), std::cerr);
     std::cerr << "cvdguard unpack: " << error << "\n";
@@ -46,6 +68,8 @@ void AddUnpack(CLI::App& app, Context& ctx) {
   sub->add_option("FILE", args->file, "A .cvd/.cld/.cud file")->required();
   sub->add_option("DIR", args->dir, "Target directory (created if missing)")->required();
   sub->add_flag("-q,--quiet", args->quiet, "Do not list the files written");
+  sub->add_flag("--json", args->json,
+                "Print one JSON object: status, files written and the verify report");
   AddVerifyFlags(sub, &args->flags);
   sub->callback([args, &ctx] { ctx.exit_code = RunUnpack(*args); });
 }

@@ -173,6 +173,21 @@ CVDGUARD_EXPORT int cvdguard_options_set_quarantine_bounds(cvdguard_options *opt
  * changes (NULL or "": none). */
 CVDGUARD_EXPORT int cvdguard_options_set_notify_path(cvdguard_options *opts,
                                                      const char *path);
+/* Activation only: a file (candidate or live) with this SHA-256 (64 hex
+ * digits, any case) is invalid with ACTIVATION_REFUSED_DIGEST (1008).
+ * Repeatable. Returns CVDGUARD_E_ARGUMENT for anything but 64 hex digits. */
+CVDGUARD_EXPORT int cvdguard_options_add_refused_sha256(cvdguard_options *opts,
+                                                        const char *sha256_hex);
+/* Activation only: the state directory of `cvdguard supervise`. Adds the
+ * digests its fault engine refused (integrity_gap) as with
+ * cvdguard_options_add_refused_sha256, and makes activate and rollback queue
+ * a definitions_activated event for it after LIVE changed. A missing journal
+ * refuses nothing. Returns CVDGUARD_E_IO (with the finding code in
+ * cvdguard_last_error_code) when the journal is corrupt or unreadable: the
+ * caller must not go on as if nothing were refused. NULL or "": no
+ * supervisor (digests already added stay). */
+CVDGUARD_EXPORT int cvdguard_options_set_supervisor_state(cvdguard_options *opts,
+                                                          const char *state_dir);
 /* Activation only: the time written into records (Unix seconds). */
 CVDGUARD_EXPORT int cvdguard_options_set_now(cvdguard_options *opts, int64_t unix_seconds);
 

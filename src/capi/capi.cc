@@ -2,6 +2,7 @@
 // Every entry point catches every exception; none crosses into C.
 #include "cvdguard/cvdguard.h"
 
+#include <cctype>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
@@ -389,6 +390,36 @@ int cvdguard_options_set_notify_path(cvdguard_options* opts, const char* path) {
   CVDGUARD_OPTS_CHECK(opts);
   return Guard([&] {
     opts->activation.notify_path = OrEmpty(path);
+    return CVDGUARD_OK;
+  });
+}
+
+int cvdguard_options_add_refused_sha256(cvdguard_options* opts, const char* sha256_hex) {
+  CVDGUARD_OPTS_CHECK(opts);
+  const std::string_view hex = sha256_hex == nullptr ? std::string_view() : sha256_hex;
+  const bool ok = hex.size() == 64 && hex.find_first_not_of("0123456789abcdefABCDEF") ==
+                                          std::string_view::npos;
+  if (!ok) return Fail(CVDGUARD_E_ARGUMENT, "a SHA-256 is 64 hex digits");
+  return Guard([&] {
+    std::string lower(hex);
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    opts->activation.refused_sha256.push_back(std::move(lower));
+    return CVDGUARD_OK;
+  });
+}
+
+int cvdguard_options_set_supervisor_state(cvdguard_options* opts, const char* state_dir) {
+  CVDGUARD_OPTS_CHECK(opts);
+  return Guard([&] {
+    const std::string dir = OrEmpty(state_dir);
+    if (!dir.empty()) {
+      std::vector<std::string> refused;
+      const cvdguard::FaultStatus st = cvdguard::LoadRefusedDigests(dir, &refused);
+      if (!st.ok()) return Fail(CVDGUARD_E_IO, st.message, cvdguard::CodeNumber(st.code));
+      auto& list = opts->activation.refused_sha256;
+      list.insert(list.end(), refused.begin(), refused.end());
+    }
+    opts->activation.supervisor_state_dir = dir;
     return CVDGUARD_OK;
   });
 }

@@ -3,6 +3,7 @@
  * ../shared/realdata, on broken input, on NULL arguments and on a missing
  * file. Exit 0 only if every check passed. */
 #define _XOPEN_SOURCE 700
+#include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <stdarg.h>
@@ -709,6 +710,71 @@ static void test_activation(void) {
 
 /* --- fault engine ---------------------------------------------------------- */
 
+/* Counts the *.json files in a directory (-1 if it cannot be read). */
+static int count_json(const char *dir) {
+  DIR *d = opendir(dir);
+  struct dirent *e;
+  int n = 0;
+  if (d == NULL) return -1;
+  while ((e = readdir(d)) != NULL) {
+    size_t len = strlen(e->d_name);
+    if (len > 5 && strcmp(e->d_name + len - 5, ".json") == 0) n++;
+  }
+  closedir(d);
+  return n;
+}
+
+/* The fault engine's refused digests reach activation and prune; a
+ * supervisor hears about what went live. */
+static void test_supervisor_options(void) {
+  char live[512], quarantine[512], staging[512], candidate[600], sup[512], inbox[600];
+  char journal[600], sha[65];
+  const char *cands[1];
+  cvdguard_options *o = cvdguard_options_new();
+  cvdguard_operation *op = NULL;
+
+  snprintf(live, sizeof live, "%s", tmp_path("sup-live"));
+  snprintf(quarantine, sizeof quarantine, "%s", tmp_path("sup-quarantine"));
+  snprintf(staging, sizeof staging, "%s", tmp_path("sup-staging"));
+  snprintf(sup, sizeof sup, "%s", tmp_path("sup-state"));
+  snprintf(inbox, sizeof inbox, "%s/inbox", sup);
+  snprintf(journal, sizeof journal, "%s/faults.journal", sup);
+  snprintf(candidate, sizeof candidate, "%s/test.cvd", staging);
+  CHECK(mkdir(live, 0755) == 0 && mkdir(quarantine, 0755) == 0 && mkdir(staging, 0755) == 0);
+  CHECK(cvdguard_options_set_lint(o, 0) == CVDGUARD_OK);
+  cands[0] = candidate;
+
+  CHECK(cvdguard_options_add_refused_sha256(NULL, "00") == CVDGUARD_E_ARGUMENT);
+  CHECK(cvdguard_options_add_refused_sha256(o, NULL) == CVDGUARD_E_ARGUMENT);
+  CHECK(cvdguard_options_add_refused_sha256(o, "abc") == CVDGUARD_E_ARGUMENT);
+  CHECK(cvdguard_options_set_supervisor_state(NULL, sup) == CVDGUARD_E_ARGUMENT);
+  /* No journal yet: nothing refused, and the supervisor is told. */
+  CHECK(cvdguard_options_set_supervisor_state(o, sup) == CVDGUARD_OK);
+  CHECK(copy_file(realdata("test-1.cvd"), candidate));
+  CHECK(cvdguard_activate(live, quarantine, NULL, cands, 1, o, &op) == CVDGUARD_OK);
+  CHECK(cvdguard_operation_status(op) == CVDGUARD_OP_OK);
+  CHECK(count_json(inbox) == 1);
+  snprintf(sha, sizeof sha, "%s", cvdguard_operation_file_sha256(op, 0));
+  cvdguard_operation_free(op);
+
+  /* The live file's digest refused: prune quarantines it with code 1008. */
+  CHECK(cvdguard_options_add_refused_sha256(o, sha) == CVDGUARD_OK);
+  op = NULL;
+  CHECK(cvdguard_prune(live, quarantine, o, &op) == CVDGUARD_OK);
+  CHECK(cvdguard_operation_status(op) == CVDGUARD_OP_INCOMPLETE);
+  CHECK(cvdguard_operation_file_count(op) == 1);
+  CHECK(cvdguard_operation_file_outcome(op, 0) == CVDGUARD_FILE_QUARANTINED);
+  CHECK(cvdguard_operation_file_code(op, 0) == 1008);
+  cvdguard_operation_free(op);
+
+  /* A torn journal is an error the caller sees, never "nothing refused". */
+  CHECK(write_file(journal, "{\"crc32\":", 10));
+  CHECK(cvdguard_options_set_supervisor_state(o, sup) == CVDGUARD_E_IO);
+  CHECK(cvdguard_last_error_code() == 1100);
+  CHECK(strlen(cvdguard_last_error()) > 0);
+  cvdguard_options_free(o);
+}
+
 static void test_fault_engine(void) {
   cvdguard_fault_engine *e = NULL, *e2 = NULL;
   const char *sha = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
@@ -832,6 +898,7 @@ int main(void) {
   test_verify_errors();
   test_options();
   test_activation();
+  test_supervisor_options();
   test_fault_engine();
   nftw(g_tmp, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
   printf("capi_test: %d checks, %d failed\n", g_checks, g_failures);

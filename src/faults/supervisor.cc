@@ -392,6 +392,9 @@ class Supervisor {
     start.kind = FaultEventKind::kConnectorStart;
     if (!Feed(start)) return 3;
     int rc = 0;
+    // Activations queued while no supervisor ran reach the engine before the
+    // first start, so they cost no restart.
+    PollInbox();
     StartChild();
     double next_tick = Steady() + opt_.tick_interval_s;
     while (g_stop_signal == 0) {

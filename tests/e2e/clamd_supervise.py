@@ -27,6 +27,8 @@ import sys
 import tempfile
 import time
 
+from e2e_util import kill_naming
+
 
 class Failure(Exception):
     pass
@@ -247,7 +249,7 @@ def main():
         if rc != 0:
             raise Failure(f"supervisor exited {rc} on SIGTERM")
         sup = None
-        kill_clamd(conf)
+        kill_naming(conf)
 
         # --- 4. a service that crashes after it started: fault 10, escalation.
         wrapper = os.path.join(tmp, "crashy.sh")
@@ -301,28 +303,11 @@ kill -ABRT $$
     finally:
         if sup is not None:
             sup.stop()
-        kill_clamd(conf)
+        kill_naming(conf)
         if args.keep:
             print(f"kept {tmp}")
         else:
             shutil.rmtree(tmp, ignore_errors=True)
-
-
-def kill_clamd(conf):
-    """Kills any process left whose command line names our clamd.conf."""
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as f:
-                cmd = f.read().split(b"\0")
-        except OSError:
-            continue
-        if conf.encode() in cmd or (b"-c" in cmd and any(conf.encode() == c for c in cmd)):
-            try:
-                os.kill(int(pid), signal.SIGKILL)
-            except OSError:
-                pass
 
 
 if __name__ == "__main__":

@@ -53,6 +53,8 @@ import tempfile
 import threading
 import time
 
+from e2e_util import pids_naming
+
 T0 = time.monotonic()
 TMP = None  # the temporary directory, shown as $T in the transcript
 
@@ -296,23 +298,6 @@ def clamd_command(sock, command, timeout=10):
     finally:
         s.close()
     return buf.rstrip(b"\0").decode(errors="replace")
-
-
-def pids_naming(path):
-    """Pids of processes whose command line names path (our own config files)."""
-    found = []
-    needle = path.encode()
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit() or int(pid) == os.getpid():
-            continue
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as f:
-                cmd = f.read().split(b"\0")
-        except OSError:
-            continue
-        if any(needle in c for c in cmd):
-            found.append(int(pid))
-    return found
 
 
 def stop_process(proc, what, grace=10):

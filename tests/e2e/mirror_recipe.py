@@ -21,6 +21,8 @@ import subprocess
 import sys
 import tempfile
 
+from e2e_util import finish
+
 
 def main():
     ap = argparse.ArgumentParser()
@@ -101,11 +103,7 @@ def main():
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
-    for f in failures:
-        print(f"FAIL: {f}")
-    if not failures:
-        print("mirror recipe: PASS")
-    return 1 if failures else 0
+    return finish("mirror recipe", failures)
 
 
 if __name__ == "__main__":

@@ -26,6 +26,8 @@ import sys
 import tempfile
 import time
 
+from e2e_util import finish, kill_naming
+
 
 def unit_values(path, key):
     values = []
@@ -166,22 +168,10 @@ def main():
             main_proc.kill()
             main_proc.wait()
         # Nothing of ours may survive the stop.
-        for pid in os.listdir("/proc"):
-            if pid.isdigit():
-                try:
-                    with open(f"/proc/{pid}/cmdline", "rb") as f:
-                        if conf.encode() in f.read():
-                            failures.append(f"process {pid} survived the stop")
-                            os.kill(int(pid), signal.SIGKILL)
-                except OSError:
-                    pass
+        for pid in kill_naming(conf):
+            failures.append(f"process {pid} survived the stop")
         shutil.rmtree(tmp, ignore_errors=True)
-
-    for f in failures:
-        print(f"FAIL: {f}")
-    if not failures:
-        print("systemd recipe: PASS")
-    return 1 if failures else 0
+    return finish("systemd recipe", failures)
 
 
 if __name__ == "__main__":

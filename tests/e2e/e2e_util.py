@@ -1,0 +1,41 @@
+"""Shared by the end-to-end scripts in this directory."""
+import os
+import signal
+
+
+def pids_naming(path):
+    """Pids of processes whose command line names `path` (the test's own config
+    or socket paths, so nothing else on the machine matches)."""
+    found = []
+    needle = path.encode()
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmd = f.read().split(b"\0")
+        except OSError:
+            continue
+        if any(needle in c for c in cmd):
+            found.append(int(pid))
+    return found
+
+
+def kill_naming(path):
+    """SIGKILLs every process pids_naming(path) finds; returns their pids."""
+    pids = pids_naming(path)
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    return pids
+
+
+def finish(name, failures):
+    """Prints the failures (or PASS) and returns the exit code."""
+    for f in failures:
+        print(f"FAIL: {f}")
+    if not failures:
+        print(f"{name}: PASS")
+    return 1 if failures else 0

@@ -14,19 +14,36 @@ std::string ShellQuote(const std::string& s) {
   return out + "'";
 }
 
-CliResult RunCli(const std::string& args, bool with_stderr, const std::string& env) {
+namespace {
+
+std::string CliPath() {
   const char* cli_env = std::getenv("CVDGUARD_CLI");
-  const std::string cli = cli_env != nullptr ? cli_env : CVDGUARD_CLI_PATH;
-  const std::string cmd =
-      env + (env.empty() ? "" : " ") + ShellQuote(cli) + " " + args + (with_stderr ? " 2>&1" : " 2>/dev/null");
+  return cli_env != nullptr ? cli_env : CVDGUARD_CLI_PATH;
+}
+
+// Runs a shell command line and collects its stdout (all bytes).
+CliResult RunShell(const std::string& cmd) {
   CliResult r;
   FILE* p = popen(cmd.c_str(), "r");
   if (p == nullptr) return r;
   std::array<char, 4096> buf{};
-  while (std::fgets(buf.data(), static_cast<int>(buf.size()), p) != nullptr) r.out += buf.data();
+  std::size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
   const int status = pclose(p);
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return r;
+}
+
+}  // namespace
+
+CliResult RunCli(const std::string& args, bool with_stderr, const std::string& env) {
+  return RunShell(env + (env.empty() ? "" : " ") + ShellQuote(CliPath()) + " " + args +
+                  (with_stderr ? " 2>&1" : " 2>/dev/null"));
+}
+
+CliResult RunCliOnTerminal(const std::string& args, const std::string& env) {
+  const std::string inner = env + (env.empty() ? "" : " ") + ShellQuote(CliPath()) + " " + args;
+  return RunShell("/usr/bin/script -qec " + ShellQuote(inner) + " /dev/null");
 }
 
 }  // namespace cvdguard::testing

@@ -16,6 +16,11 @@ struct CliResult {
 // ShellQuote. `env` is prefixed as shell text too (e.g. "TMPDIR=/x").
 CliResult RunCli(const std::string& args, bool with_stderr = false, const std::string& env = "");
 
+// Runs the CLI under script(1), so that its stdout and stderr are a
+// terminal; `out` is what the terminal showed (both streams). `env` is
+// prefixed as shell text. REQUIRES: /usr/bin/script exists.
+CliResult RunCliOnTerminal(const std::string& args, const std::string& env = "");
+
 // Single-quotes a string for the shell.
 std::string ShellQuote(const std::string& s);
 

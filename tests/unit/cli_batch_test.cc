@@ -105,28 +105,15 @@ TEST_F(BatchCli, NoProgressLineWhenStderrIsNotATerminal) {
 
 TEST_F(BatchCli, ProgressLineOnATerminalIsErasedAtTheEnd) {
   if (access("/usr/bin/script", X_OK) != 0) GTEST_SKIP() << "no script(1) to make a terminal";
-  const char* env = std::getenv("CVDGUARD_CLI");
-  const std::string cli = env != nullptr ? env : CVDGUARD_CLI_PATH;
-  const std::string inner = ShellQuote(cli) + " verify -j 2 " + args_ + " >/dev/null";
-  FILE* p = popen(("/usr/bin/script -qec " + ShellQuote(inner) + " /dev/null").c_str(), "r");
-  ASSERT_NE(p, nullptr);
-  std::string out;
-  char buf[4096];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  pclose(p);
+  const std::string out = RunCliOnTerminal("verify -j 2 " + args_ + " >/dev/null").out;
   EXPECT_NE(out.find("24/24 files"), std::string::npos) << out;
   // The last thing written is the erase sequence.
   ASSERT_GE(out.size(), 4u);
   EXPECT_EQ(out.substr(out.rfind('\r')), "\r\033[K") << out;
   // --json and --no-progress keep the terminal quiet.
   for (const char* quiet : {"--json", "--no-progress", "--quiet"}) {
-    const std::string cmd = ShellQuote(cli) + " verify -j 2 " + quiet + " " + args_ + " >/dev/null";
-    FILE* q = popen(("/usr/bin/script -qec " + ShellQuote(cmd) + " /dev/null").c_str(), "r");
-    ASSERT_NE(q, nullptr);
-    std::string o;
-    while ((n = std::fread(buf, 1, sizeof buf, q)) > 0) o.append(buf, n);
-    pclose(q);
+    const std::string o =
+        RunCliOnTerminal(std::string("verify -j 2 ") + quiet + " " + args_ + " >/dev/null").out;
     EXPECT_EQ(o.find("files,"), std::string::npos) << quiet << ": " << o;
   }
 }

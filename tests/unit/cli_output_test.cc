@@ -111,30 +111,15 @@ TEST_F(CliOutputTest, QuietPrintsNothingWhenAllIsWell) {
   EXPECT_NE(rb.out.find("nothing to roll back to"), std::string::npos) << rb.out;
 }
 
-// Runs the CLI under script(1), so stdout is a terminal.
-std::string OnATerminal(const std::string& env, const std::string& args) {
-  const char* cli_env = std::getenv("CVDGUARD_CLI");
-  const std::string cli = cli_env != nullptr ? cli_env : CVDGUARD_CLI_PATH;
-  const std::string inner = env + " " + ShellQuote(cli) + " " + args;
-  FILE* p = popen(("/usr/bin/script -qec " + ShellQuote(inner) + " /dev/null").c_str(), "r");
-  if (p == nullptr) return "";
-  std::string out;
-  char buf[4096];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  pclose(p);
-  return out;
-}
-
 TEST_F(CliOutputTest, ColourOnlyOnATerminalAndNeverWithNoColor) {
   if (access("/usr/bin/script", X_OK) != 0) GTEST_SKIP() << "no script(1) to make a terminal";
   // --no-progress: the progress line's erase sequence is not colour.
   const std::string args =
       "verify --no-progress " + ShellQuote(good_) + " " + ShellQuote(bad_);
-  const std::string tty = OnATerminal("env -u NO_COLOR", args);
+  const std::string tty = RunCliOnTerminal(args, "env -u NO_COLOR").out;
   EXPECT_NE(tty.find("\033["), std::string::npos) << "no colour on a terminal: " << tty;
   EXPECT_NE(tty.find("NOT_CONTAINER_HTML"), std::string::npos) << tty;
-  const std::string no_color = OnATerminal("NO_COLOR=1", args);
+  const std::string no_color = RunCliOnTerminal(args, "NO_COLOR=1").out;
   EXPECT_NE(no_color.find("NOT_CONTAINER_HTML"), std::string::npos) << no_color;
   EXPECT_EQ(no_color.find("\033["), std::string::npos) << "colour despite NO_COLOR";
   const CliResult piped = RunCli(args, /*with_stderr=*/true, "env -u NO_COLOR");

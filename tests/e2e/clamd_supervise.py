@@ -27,7 +27,7 @@ import sys
 import tempfile
 import time
 
-from e2e_util import kill_naming
+from e2e_util import kill_naming, write_clamd_conf
 
 
 class Failure(Exception):
@@ -100,22 +100,6 @@ def supervisor_note(name):
 
 def event(name):
     return lambda line: line.get("event") == name
-
-
-def write_clamd_conf(path, sock, db, run):
-    lines = [
-        "Foreground yes",
-        f"LocalSocket {sock}",
-        f"DatabaseDirectory {db}",
-        f"LogFile {run}/clamd.log",
-        f"TemporaryDirectory {run}",
-        # A missed self-check must not reload behind the supervisor's back.
-        "SelfCheck 0",
-    ]
-    if os.geteuid() == 0:
-        lines.append("User root")  # do not drop to the clamav user: the dirs are ours
-    with open(path, "w") as f:
-        f.write("\n".join(lines) + "\n")
 
 
 def run(cmd, **kw):

@@ -32,6 +32,25 @@ def kill_naming(path):
     return pids
 
 
+def write_clamd_conf(path, sock, db, run):
+    """A clamd.conf for tests: a Unix socket only (never TCP), the database
+    directory `db`, log and temporary files in `run`. Returns its lines."""
+    lines = [
+        "Foreground yes",
+        f"LocalSocket {sock}",
+        f"DatabaseDirectory {db}",
+        f"LogFile {run}/clamd.log",
+        f"TemporaryDirectory {run}",
+        # Reloads happen only when a test (or the supervisor) asks.
+        "SelfCheck 0",
+    ]
+    if os.geteuid() == 0:
+        lines.append("User root")  # do not drop to the clamav user: the dirs are ours
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return lines
+
+
 def finish(name, failures):
     """Prints the failures (or PASS) and returns the exit code."""
     for f in failures:

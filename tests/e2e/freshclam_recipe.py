@@ -53,7 +53,7 @@ import tempfile
 import threading
 import time
 
-from e2e_util import pids_naming
+from e2e_util import pids_naming, write_clamd_conf
 
 T0 = time.monotonic()
 TMP = None  # the temporary directory, shown as $T in the transcript
@@ -411,18 +411,7 @@ def main():
             fc_lines.append("DatabaseOwner root")  # else it drops to "clamav", who cannot write $T
         with open(fc_conf, "w") as f:
             f.write("\n".join(fc_lines) + "\n")
-        cl_lines = [
-            "Foreground yes",
-            f"LocalSocket {sock}",
-            f"DatabaseDirectory {d['live']}",
-            f"LogFile {clamd_log}",
-            f"TemporaryDirectory {d['run']}",
-            "SelfCheck 0",  # reloads happen only when we ask
-        ]
-        if os.geteuid() == 0:
-            cl_lines.append("User root")
-        with open(clamd_conf, "w") as f:
-            f.write("\n".join(cl_lines) + "\n")
+        cl_lines = write_clamd_conf(clamd_conf, sock, d["live"], d["run"])  # log: clamd_log
         say("  $T/freshclam.conf:")
         for l in fc_lines:
             say(f"    {short(l)}")

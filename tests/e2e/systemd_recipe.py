@@ -26,7 +26,7 @@ import sys
 import tempfile
 import time
 
-from e2e_util import finish, kill_naming
+from e2e_util import finish, kill_naming, write_clamd_conf
 
 
 def unit_values(path, key):
@@ -59,11 +59,7 @@ def main():
     for d in (live, state, run):
         os.makedirs(d)
     conf = os.path.join(tmp, "clamd.conf")
-    with open(conf, "w") as f:
-        f.write(f"LocalSocket {run}/clamd.sock\nDatabaseDirectory {live}\n"
-                f"LogFile {run}/clamd.log\nTemporaryDirectory {run}\nSelfCheck 0\n")
-        if os.geteuid() == 0:
-            f.write("User root\n")
+    write_clamd_conf(conf, f"{run}/clamd.sock", live, run)
     shutil.copy(os.path.join(args.realdata, "test-1.cvd"), os.path.join(live, "test.cvd"))
     with open(os.path.join(live, "daily.cvd"), "w") as f:
         f.write("<!DOCTYPE html><html><body>503 Service Unavailable</body></html>\n")

@@ -24,14 +24,14 @@ struct UnpackArgs {
 //  "error": null|"...", "report": {verify --json object}}
 void PrintUnpackJson(const UnpackArgs& a, UnpackStatus st, const Report& report,
                      const std::vector<std::string>& written, const std::string& error) {
-  nlohmann::ordered_json j;
-  j["file"] = a.file;
-  j["dir"] = a.dir;
-  j["status"] = st == UnpackStatus::kOk ? "ok" : st == UnpackStatus::kInvalid ? "invalid" : "io_error";
-  j["written"] = written;
-  j["error"] = error.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(error);
-  j["report"] = nlohmann::ordered_json::parse(ReportToJson(report));
-  std::cout << j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
+  using Json = nlohmann::ordered_json;
+  auto str = [](const auto& v) { return Json(v).dump(-1, ' ', false, Json::error_handler_t::replace); };
+  // The report is already JSON text: spliced in, not parsed again.
+  std::cout << "{\"file\":" << str(a.file) << ",\"dir\":" << str(a.dir) << ",\"status\":\""
+            << (st == UnpackStatus::kOk ? "ok" : st == UnpackStatus::kInvalid ? "invalid" : "io_error")
+            << "\",\"written\":" << str(written)
+            << ",\"error\":" << (error.empty() ? std::string("null") : str(error))
+            << ",\"report\":" << ReportToJson(report) << "}\n";
 }
 
 int RunUnpack(const UnpackArgs& a) {

@@ -28,14 +28,10 @@ void AddLockFlag(CLI::App* sub, DirArgs* a) {
       ->check(CLI::Range(0.0, 86400.0));
 }
 
-// --supervisor-state S: refuse the digests the fault engine learned
-// (integrity_gap) and, for activate/rollback, tell the supervisor.
-void AddSupervisorFlag(CLI::App* sub, DirArgs* a, const char* help) {
-  sub->add_option("--supervisor-state", a->supervisor_state, help);
-}
-
-// Reads the refused digests; a torn journal stops the operation rather than
-// let a file through that the engine refused. False after printing why.
+// --supervisor-state S: reads the digests the fault engine refused
+// (integrity_gap) and, for activate, names the supervisor to notify. A torn
+// journal stops the operation rather than let a file through that the engine
+// refused. False after printing why.
 bool LoadSupervisorState(const DirArgs& a, const char* cmd, bool notifies, ActivationOptions* o) {
   if (a.supervisor_state.empty()) return true;
   const FaultStatus st = LoadRefusedDigests(a.supervisor_state, &o->refused_sha256);
@@ -178,10 +174,10 @@ void AddActivate(CLI::App& app, Context& ctx) {
                   "After LIVE changed, append one definitions_activated JSON line to this file");
   sub->add_flag("--json", a->dirs.json, "Print the outcome as one JSON object");
   sub->add_flag("-q,--quiet", a->dirs.quiet, "Print only what was not activated");
-  AddSupervisorFlag(sub, &a->dirs,
-                    "State dir of `cvdguard supervise`: refuse the SHA-256s its fault engine "
-                    "refused (integrity_gap), and queue definitions_activated for it after LIVE "
-                    "changed");
+  sub->add_option("--supervisor-state", a->dirs.supervisor_state,
+                  "State dir of `cvdguard supervise`: refuse the SHA-256s its fault engine "
+                  "refused (integrity_gap), and queue definitions_activated for it after LIVE "
+                  "changed");
   AddLockFlag(sub, &a->dirs);
   AddBoundFlags(sub, &a->dirs);
   AddVerifyFlags(sub, &a->flags);
@@ -219,9 +215,9 @@ void AddPrune(CLI::App& app, Context& ctx) {
       ->required();
   sub->add_flag("--json", a->dirs.json, "Print the outcome as one JSON object");
   sub->add_flag("-q,--quiet", a->dirs.quiet, "Print only what was pruned");
-  AddSupervisorFlag(sub, &a->dirs,
-                    "State dir of `cvdguard supervise`: refuse the SHA-256s its fault engine "
-                    "refused (integrity_gap)");
+  sub->add_option("--supervisor-state", a->dirs.supervisor_state,
+                  "State dir of `cvdguard supervise`: refuse the SHA-256s its fault engine "
+                  "refused (integrity_gap)");
   AddLockFlag(sub, &a->dirs);
   AddBoundFlags(sub, &a->dirs);
   AddVerifyFlags(sub, &a->flags);
@@ -261,9 +257,9 @@ void AddRollback(CLI::App& app, Context& ctx) {
                   "After LIVE changed, append one definitions_activated JSON line to this file");
   sub->add_flag("--json", a->dirs.json, "Print the outcome as one JSON object");
   sub->add_flag("-q,--quiet", a->dirs.quiet, "Print only what went wrong");
-  AddSupervisorFlag(sub, &a->dirs,
-                    "State dir of `cvdguard supervise`: queue definitions_activated for it "
-                    "after LIVE changed");
+  sub->add_option("--supervisor-state", a->dirs.supervisor_state,
+                  "State dir of `cvdguard supervise`: queue definitions_activated for it "
+                  "after LIVE changed");
   AddLockFlag(sub, &a->dirs);
   AddBoundFlags(sub, &a->dirs);
   sub->callback([a, &ctx] {

@@ -27,7 +27,7 @@ import sys
 import tempfile
 import time
 
-from e2e_util import kill_naming, write_clamd_conf
+from e2e_util import kill_naming, skip, write_clamd_conf
 
 
 class Failure(Exception):
@@ -117,8 +117,8 @@ def main():
     clamdscan = shutil.which("clamdscan")
     clamscan = shutil.which("clamscan")
     if not (clamd and clamdscan and clamscan):
-        print("SKIP: clamd, clamdscan or clamscan not installed (package clamav-daemon)")
-        return 77
+        return skip("clamd, clamdscan or clamscan not installed "
+                             "(packages clamav-daemon, clamdscan, clamav)")
 
     tmp = tempfile.mkdtemp(prefix="cvdguard-e2e-")
     # A Unix socket path must fit in sun_path (108 bytes); mkdtemp under /tmp does.

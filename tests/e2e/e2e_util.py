@@ -3,6 +3,17 @@ import os
 import signal
 
 
+def skip(reason):
+    """Exit status for a missing prerequisite: 77 (ctest SKIP), or 1 under
+    CVDGUARD_NO_SKIP=1, which .ci/run sets so a CI machine that lacks a
+    package fails loudly instead of passing without the test."""
+    if os.environ.get("CVDGUARD_NO_SKIP") == "1":
+        print(f"FAIL: {reason} (CVDGUARD_NO_SKIP=1: .ci/deps should have installed it)")
+        return 1
+    print(f"SKIP: {reason}")
+    return 77
+
+
 def pids_naming(path):
     """Pids of processes whose command line names `path` (the test's own config
     or socket paths, so nothing else on the machine matches)."""

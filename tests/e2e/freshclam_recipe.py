@@ -53,7 +53,7 @@ import tempfile
 import threading
 import time
 
-from e2e_util import pids_naming, write_clamd_conf
+from e2e_util import pids_naming, skip, write_clamd_conf
 
 T0 = time.monotonic()
 TMP = None  # the temporary directory, shown as $T in the transcript
@@ -351,9 +351,8 @@ def main():
     clamd = which("clamd", "/usr/sbin/clamd")
     clamdscan = which("clamdscan", "/usr/bin/clamdscan")
     if not (freshclam and clamd and clamdscan):
-        say("SKIP: freshclam, clamd or clamdscan not installed "
-            "(packages clamav-freshclam, clamav-daemon, clamdscan)")
-        return 77
+        return skip("freshclam, clamd or clamdscan not installed "
+                             "(packages clamav-freshclam, clamav-daemon, clamdscan)")
     for f in ["test-1.cvd", "test-4.cvd", "test-2.cdiff", "test-3.cdiff", "test-4.cdiff"]:
         if not os.path.isfile(os.path.join(realdata, f)):
             say(f"FAIL: {f} missing in {realdata}")

@@ -26,7 +26,7 @@ import sys
 import tempfile
 import time
 
-from e2e_util import finish, kill_naming, write_clamd_conf
+from e2e_util import finish, kill_naming, skip, write_clamd_conf
 
 
 def unit_values(path, key):
@@ -48,8 +48,7 @@ def main():
     clamd = shutil.which("clamd") or ("/usr/sbin/clamd" if os.path.exists("/usr/sbin/clamd") else None)
     clamdscan = shutil.which("clamdscan")
     if not (clamd and clamdscan):
-        print("SKIP: clamd or clamdscan not installed (package clamav-daemon)")
-        return 77
+        return skip("clamd or clamdscan not installed (packages clamav-daemon, clamdscan)")
 
     failures = []
     tmp = tempfile.mkdtemp(prefix="cvdguard-unit-")

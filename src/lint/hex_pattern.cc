@@ -2,6 +2,7 @@
 // 3.3 (BM/AC routing), 3.4 (AC steps C1-C7) and 3.5 (offsets).
 #include "lint/hex_pattern.h"
 
+#include <algorithm>
 #include <charconv>
 #include <string>
 #include <vector>
@@ -155,10 +156,12 @@ struct PartChecker {
     const std::size_t lb = part.find('[');
     if (lb == std::string_view::npos) return true;
     const std::size_t rb = part.find(']', lb);
-    const std::string msg = "malformed [n-m] anchor in " + Quote(part) +
-                            " (needs XX[n-m]REST or REST[n-m]XX with n <= m <= 32)";
+    auto msg = [part] {
+      return "malformed [n-m] anchor in " + Quote(part) +
+             " (needs XX[n-m]REST or REST[n-m]XX with n <= m <= 32)";
+    };
     if (rb == std::string_view::npos || !ParseAnchorRange(part.substr(lb + 1, rb - lb - 1))) {
-      return Fail(Code::kLintPatternBadAnchor, msg);
+      return Fail(Code::kLintPatternBadAnchor, msg());
     }
     const std::string_view before = part.substr(0, lb);
     const std::string_view after = part.substr(rb + 1);
@@ -169,14 +172,14 @@ struct PartChecker {
       if (lb2 != std::string_view::npos) {
         const std::size_t rb2 = mid.find(']', lb2);
         if (rb2 == std::string_view::npos || !ParseAnchorRange(mid.substr(lb2 + 1, rb2 - lb2 - 1))) {
-          return Fail(Code::kLintPatternBadAnchor, msg);
+          return Fail(Code::kLintPatternBadAnchor, msg());
         }
         const std::string_view tail = mid.substr(rb2 + 1);
-        if (tail.size() != 2) return Fail(Code::kLintPatternBadAnchor, msg);
+        if (tail.size() != 2) return Fail(Code::kLintPatternBadAnchor, msg());
         if (!IsByteToken(tail)) return Fail(Code::kLintPatternBadHex, "invalid anchor byte in " + Quote(part));
         mid = mid.substr(0, lb2);
       }
-      if (mid.find('[') != std::string_view::npos) return Fail(Code::kLintPatternBadAnchor, msg);
+      if (mid.find('[') != std::string_view::npos) return Fail(Code::kLintPatternBadAnchor, msg());
       *rest = mid;
       return true;
     }
@@ -185,7 +188,7 @@ struct PartChecker {
       *rest = before;
       return true;
     }
-    return Fail(Code::kLintPatternBadAnchor, msg);
+    return Fail(Code::kLintPatternBadAnchor, msg());
   }
 
   // C3 + C4: element list of `rest`.
@@ -270,6 +273,7 @@ struct PartChecker {
     std::string_view rest;
     if (!StripAnchors(part, &rest)) return false;
     std::vector<Elem> elems;
+    elems.reserve(rest.size());  // at most one element per character
     if (!Elements(rest, &elems)) return false;
     if (elems.size() < 2) {
       return Fail(Code::kLintPatternTooShort,
@@ -413,7 +417,8 @@ void CheckBodyPattern(std::string_view pattern, const PatternContext& ctx, LineR
       ctx.offset.find("VI") == std::string_view::npos && ctx.offset.find('$') == std::string_view::npos &&
       (ctx.target != 1 || (ctx.offset != "*" && ctx.offset.find(',') == std::string_view::npos));
   const bool bm = !ctx.always_ac && !ctx.has_modifiers && (ctx.target == 0 || ctx.target == 1) &&
-                  s.find_first_of("?([") == std::string_view::npos && offset_ok_for_bm;
+                  std::none_of(s.begin(), s.end(), [](char c) { return c == '?' || c == '(' || c == '['; }) &&
+                  offset_ok_for_bm;
   if (bm) {
     if (s.size() % 2 != 0 || !AllHex(s)) {
       result.Fail(Code::kLintPatternBadHex, "malformed hex string " + Quote(s));

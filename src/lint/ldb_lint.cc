@@ -77,6 +77,20 @@ struct Tdb {
   std::uint32_t target = 0;
 };
 
+// "subsignature N 'text': ", the prefix of a subsignature's findings. Built
+// only when a finding is made: most lines have none, and quoting every
+// subsignature of every line cost more than checking it.
+struct Where {
+  std::uint32_t index;
+  std::string_view subsig;
+};
+
+std::string operator+(const Where& w, std::string_view tail) {
+  std::string out = "subsignature " + std::to_string(w.index) + " " + Quote(w.subsig, 60) + ": ";
+  out.append(tail);
+  return out;
+}
+
 class LdbChecker final : public LineChecker {
  public:
   explicit LdbChecker(Flevel fl) : fl_(fl) {}
@@ -237,7 +251,7 @@ class LdbChecker final : public LineChecker {
 
   void CheckSubsig(std::string_view s, std::uint32_t index, std::uint32_t target, std::uint32_t declared,
                    LineResult& r) {
-    const std::string where = "subsignature " + std::to_string(index) + " " + Quote(s, 60) + ": ";
+    const Where where{index, s};
     if (!s.empty() && s[0] == '$') return CheckMacro(s, where, r);
     if (s.find('/') != std::string_view::npos) {
       NeedsEngine(declared, kDocFlevelPcre, "a PCRE subsignature", r);
@@ -255,7 +269,7 @@ class LdbChecker final : public LineChecker {
     CheckContent(s, target, declared, where, r);
   }
 
-  static void CheckMacro(std::string_view s, const std::string& where, LineResult& r) {
+  static void CheckMacro(std::string_view s, const Where& where, LineResult& r) {
     if (s.back() != '$') {
       r.Fail(Code::kLintLdbMacro, where + "macro subsignature must end with '$'");
       return;
@@ -284,7 +298,7 @@ class LdbChecker final : public LineChecker {
     if (group >= 32) r.Fail(Code::kLintLdbMacro, where + "only 32 macro groups (0-31) are supported");
   }
 
-  void CheckPcre(std::string_view s, std::uint32_t index, std::uint32_t target, const std::string& where,
+  void CheckPcre(std::string_view s, std::uint32_t index, std::uint32_t target, const Where& where,
                  LineResult& r) {
     // cli's tokenizer is given 5 slots; only the 2-token form has an offset.
     const std::vector<std::string_view> t = RegexAwareSplit(s, ':', 0, 5);
@@ -347,7 +361,7 @@ class LdbChecker final : public LineChecker {
     }
   }
 
-  static void CheckByteCompare(std::string_view s, const std::string& where, LineResult& r) {
+  static void CheckByteCompare(std::string_view s, const Where& where, LineResult& r) {
     auto fail = [&](const std::string& why) { r.Fail(Code::kLintLdbByteCompare, where + why); };
     const std::size_t lp = s.find('(');
     const std::string_view id = s.substr(0, lp);
@@ -410,7 +424,7 @@ class LdbChecker final : public LineChecker {
     }
   }
 
-  static void CheckFuzzy(std::string_view s, const std::string& where, LineResult& r) {
+  static void CheckFuzzy(std::string_view s, const Where& where, LineResult& r) {
     const Fields f = SplitFields(s, '#', 4);
     if (f.size() < 2 || f[1].size() != kFuzzyHashLen || !AllHex(f[1])) {
       r.Fail(Code::kLintLdbFuzzyHash, where + "image fuzzy hash must be 16 hex digits");
@@ -460,7 +474,7 @@ class LdbChecker final : public LineChecker {
     return out;
   }
 
-  void CheckContent(std::string_view s, std::uint32_t target, std::uint32_t declared, const std::string& where,
+  void CheckContent(std::string_view s, std::uint32_t target, std::uint32_t declared, const Where& where,
                     LineResult& r) {
     const Fields t = SplitFields(s, ':', 5);
     std::string_view offset;

@@ -32,10 +32,13 @@ class StreamingLinter final : public MemberLinter {
     if (finished_) return;
     const auto* p = reinterpret_cast<const char*>(bytes.data());
     std::size_t n = bytes.size();
+    // One scan of the whole chunk for NUL spares the common case (text
+    // without NUL) a second search per line.
+    const bool chunk_has_nul = std::memchr(p, '\0', n) != nullptr;
     while (n > 0) {
       const void* nl = std::memchr(p, '\n', n);
       const std::size_t seg = nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - p) : n;
-      if (nl != nullptr && !pending_ && std::memchr(p, '\0', seg) == nullptr) {
+      if (nl != nullptr && !pending_ && (!chunk_has_nul || std::memchr(p, '\0', seg) == nullptr)) {
         // Fast path: the whole line is in this chunk and has no NUL; check
         // it in place (the same view the slow path would build).
         pos_ += seg;

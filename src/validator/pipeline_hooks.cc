@@ -9,6 +9,7 @@
 #include <fstream>
 #include <iterator>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -26,14 +27,24 @@ constexpr std::uint32_t kDefaultLintFlevel = 216;
 
 struct PipelineHooks::State {
   std::vector<Finding> findings;
+  std::vector<Sha256Digest> digests;  // one per ended member, in order
+  std::optional<Sha256> sha;          // of the open member
   std::unique_ptr<MemberLinter> linter;
 
   void Begin(const std::string& name, std::uint64_t data_tar_offset, const VerifyOptions& options);
   void Data(std::span<const std::uint8_t> bytes) {
+    if (sha) sha->Update(bytes);
     if (linter) linter->Update(bytes);
   }
   void End() {
+    if (sha) digests.push_back(sha->Final());
+    sha.reset();
     if (linter) linter->Finish();
+    linter.reset();
+  }
+  // A member left open is dropped unfinished: no digest, no last line.
+  void Drop() {
+    sha.reset();
     linter.reset();
   }
 };
@@ -48,6 +59,7 @@ bool Lints(const std::string& name, const VerifyOptions& options) {
 void PipelineHooks::State::Begin(const std::string& name, std::uint64_t data_tar_offset,
                                  const VerifyOptions& options) {
   linter.reset();
+  sha.emplace();
   if (!Lints(name, options)) return;
   LintOptions lint_options;
   // Whether a line loads depends on the engine's functionality level; the
@@ -177,7 +189,7 @@ class PipelineHooks::LintThread {
           state_->End();
           break;
         case Event::kStop:
-          state_->linter.reset();
+          state_->Drop();
           return;
       }
       if (e.type == Event::kData) {
@@ -201,25 +213,23 @@ PipelineHooks::PipelineHooks() : state_(std::make_unique<State>()) {}
 PipelineHooks::~PipelineHooks() = default;
 
 void PipelineHooks::StartThread(const VerifyOptions& options) {
-  if (!thread_ && options.lint) thread_ = std::make_unique<LintThread>(state_.get(), options);
+  if (!thread_) thread_ = std::make_unique<LintThread>(state_.get(), options);
 }
 
 void PipelineHooks::BeginMember(const std::string& name, std::uint64_t data_tar_offset,
                                 const VerifyOptions& options) {
   if (!thread_) return state_->Begin(name, data_tar_offset, options);
-  linting_ = Lints(name, options);
-  if (linting_) thread_->Begin(name, data_tar_offset);
+  thread_->Begin(name, data_tar_offset);
 }
 
 void PipelineHooks::MemberData(std::span<const std::uint8_t> bytes) {
   if (!thread_) return state_->Data(bytes);
-  if (linting_) thread_->Data(bytes);
+  thread_->Data(bytes);
 }
 
 void PipelineHooks::EndMember() {
   if (!thread_) return state_->End();
-  if (linting_) thread_->End();
-  linting_ = false;
+  thread_->End();
 }
 
 void PipelineHooks::Finish() {
@@ -227,10 +237,14 @@ void PipelineHooks::Finish() {
     thread_->Stop();
     thread_.reset();
   }
-  state_->linter.reset();
+  state_->Drop();
 }
 
 std::vector<Finding> PipelineHooks::TakeFindings() { return std::exchange(state_->findings, {}); }
+
+std::vector<Sha256Digest> PipelineHooks::TakeMemberDigests() {
+  return std::exchange(state_->digests, {});
+}
 
 namespace {
 

@@ -11,6 +11,7 @@
 
 #include "cvdguard/finding.h"
 #include "cvdguard/options.h"
+#include "crypto/digest.h"
 
 namespace cvdguard {
 class Validator;
@@ -18,12 +19,13 @@ class Validator;
 
 namespace cvdguard::internal {
 
-// The member-stream stages. Synchronous by default; after StartThread() the
-// lint runs on its own thread, fed through a bounded queue of chunk copies
-// (at most kMaxQueued x kChunkBytes in flight), so a multi-core machine lints
-// while the caller inflates and hashes. Findings are identical either way:
-// one consumer sees every member's bytes in order, and findings are only
-// collected after Finish().
+// The member-stream stages: each member's SHA-256 and the signature line
+// linter. Synchronous by default; after StartThread() they run on their own
+// thread, fed through a bounded queue of chunk copies (at most kMaxQueued x
+// kChunkBytes in flight), so a multi-core machine hashes and lints members
+// while the caller inflates and walks the tar. Results are identical either
+// way: one consumer sees every member's bytes in order, and findings and
+// digests are only collected after Finish().
 class PipelineHooks {
  public:
   PipelineHooks();
@@ -40,13 +42,14 @@ class PipelineHooks {
   // waits for the lint thread.
   void Finish();
   std::vector<Finding> TakeFindings();
+  // The SHA-256 of every member that was ended (EndMember), in order.
+  std::vector<Sha256Digest> TakeMemberDigests();
 
  private:
   struct State;
   class LintThread;
   std::unique_ptr<State> state_;
   std::unique_ptr<LintThread> thread_;
-  bool linting_ = false;  // the current member is queued to the thread
 };
 
 // Finds the detached .sign for `path` (explicit option, else

@@ -1,7 +1,8 @@
 // The pipeline: header -> (MD5, SHA-256 of the file) -> zlib inflate or raw
-// tar -> strict tar walk -> per-member SHA-256 (+ lint) -> .info manifest ->
-// signatures -> policy -> verdict. One pass over the bytes, push-based, no
-// copies of members; only the .info member is buffered (bounded).
+// tar -> strict tar walk -> per-member SHA-256 and lint (pipeline_hooks) ->
+// .info manifest -> signatures -> policy -> verdict. One pass over the bytes,
+// push-based; only the .info member is buffered (bounded), and on the
+// threaded path members reach the hooks' thread in bounded chunk copies.
 #include "cvdguard/validator.h"
 
 #include <fcntl.h>
@@ -124,13 +125,13 @@ class Validator::Impl final : public internal::TarListener {
   }
 
   void OnMemberData(std::span<const std::uint8_t> bytes) override {
-    current_.sha.Update(bytes);
     if (current_.is_info) info_data_.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
     hooks_.MemberData(bytes);
   }
 
   void OnMemberEnd() override {
-    current_.member.sha256 = internal::HexLower(current_.sha.Final());
+    // sha256 is filled in at Finish from the hooks, which hash members on
+    // the lint thread when there is one.
     report_.members.push_back(current_.member);
     hooks_.EndMember();
   }
@@ -142,7 +143,6 @@ class Validator::Impl final : public internal::TarListener {
 
   struct MemberState {
     Member member;
-    internal::Sha256 sha;
     bool is_info = false;
     std::uint64_t data_start = 0;
   };
@@ -372,8 +372,8 @@ void Validator::Impl::StartPayload(bool complete) {
   // Below a few MiB a second thread costs more than it saves.
   if (tar_ && opt_.parallel && (!expected_size_ || *expected_size_ >= kParallelThreshold)) {
     worker_ = std::make_unique<Worker>(this);
-    // A third stage for the lint: the reader hashes, the worker inflates,
-    // walks and hashes members, the lint thread checks lines.
+    // A third stage for the members: the reader hashes the file, the worker
+    // inflates and walks the tar, the hooks' thread hashes and lints members.
     hooks_.StartThread(opt_);
   }
 }
@@ -382,7 +382,8 @@ void Validator::Impl::Payload(std::span<const std::uint8_t> bytes) {
   report_.payload_bytes += bytes.size();
   if (worker_) {
     // Two cores on one file: this thread reads and hashes the compressed
-    // bytes; the worker inflates, walks the tar, hashes and lints members.
+    // bytes; the worker inflates and walks the tar; the hooks' thread hashes
+    // and lints members.
     worker_->Push(bytes);
     if (md5_) md5_->Update(bytes);
     return;
@@ -840,6 +841,14 @@ Report Validator::Impl::Finish() {
   if (tar_ && !inflater_) report_.inflated_bytes = tar_->offset();
   hooks_.Finish();
   for (auto& f : hooks_.TakeFindings()) AddFinding(std::move(f));
+  const auto digests = hooks_.TakeMemberDigests();
+  if (digests.size() == report_.members.size()) {
+    for (std::size_t i = 0; i < digests.size(); ++i) {
+      report_.members[i].sha256 = internal::HexLower(digests[i]);
+    }
+  } else {
+    Add(Code::kInternalError, "member digests do not match the members walked");
+  }
   if (inflater_ && inflater_->failed()) {
     // Root cause only: what the tar walker and the linter saw of a corrupt
     // gzip stream are consequences, not independent problems.

@@ -62,6 +62,11 @@ int RunVerify(const VerifyArgs& a) {
   const bool progress = !a.json && !a.quiet && !a.no_progress && files.size() > 1 && isatty(2) != 0;
   ProgressLine line(progress, files.size(), total_bytes);
   const unsigned jobs = a.jobs == 0 ? DefaultJobs() : a.jobs;
+  // --jobs is the number of cores the check may keep busy. With at least as
+  // many files as jobs, each file is checked on one thread and the files run
+  // side by side; with fewer, each file may also use its pipeline's second
+  // thread (VerifyOptions::parallel). --jobs 1 is one thread in all.
+  options.parallel = options.parallel && jobs >= 2 && files.size() < jobs;
   RunInOrder(
       files.size(), jobs,
       [&](std::size_t i) {
@@ -104,8 +109,9 @@ void AddVerify(CLI::App& app, Context& ctx) {
   sub->add_flag("--json", args->json, "One JSON object per file per line (JSON Lines)");
   sub->add_flag("-q,--quiet", args->quiet, "Print only invalid files and their errors");
   sub->add_option("-j,--jobs", args->jobs,
-                  "Files validated in parallel (default 0: one per CPU); output stays in input "
-                  "order")
+                  "Cores to use (default 0: one per CPU): files are checked side by side, "
+                  "and a file gets a second thread only when there are fewer files than jobs "
+                  "(--jobs 1: one thread in all); output stays in input order")
       ->check(CLI::Range(0u, 1024u));
   sub->add_flag("--no-progress", args->no_progress,
                 "No progress line on stderr (it is shown only on a terminal, never with --json "

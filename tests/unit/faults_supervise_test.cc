@@ -213,7 +213,7 @@ TEST_F(FaultSuperviseTest, ProbeReadinessInboxAndSigtermForwarding) {
 }
 
 TEST_F(FaultSuperviseTest, SecondSupervisorOnTheSameStateDirIsRefused) {
-  Start({"--startup-window", "0.2"}, {"/bin/sh", "-c", "sleep 30"});
+  Start({"--startup-window", "0.2"}, {"/bin/sh", "-c", "exec sleep 30"});
   ASSERT_TRUE(WaitFor([&] { return LogHas("\"event\":\"service_started\""); }, 15)) << Log();
   const std::string cmd = "'" + CliPath() + "' supervise --db-dir '" + dir_ + "/db' --quarantine-dir '" +
                           dir_ + "/q' --state-dir '" + dir_ + "/state' -- /bin/true 2> '" + dir_ +

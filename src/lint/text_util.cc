@@ -168,6 +168,18 @@ bool ScanUnsigned(std::string_view s, std::uint32_t* value, std::size_t* consume
 }
 
 bool StrtolWhole(std::string_view s, int base, std::uint64_t* magnitude, bool* negative) {
+  // Fast path for the common field, plain decimal digits: up to 19 of them
+  // cannot overflow 64 bits. Anything else takes the general path below.
+  if (base == 10 && !s.empty() && s.size() <= 19) {
+    std::uint64_t v = 0;
+    std::size_t k = 0;
+    for (; k < s.size() && IsDigit(s[k]); ++k) v = v * 10 + static_cast<std::uint64_t>(s[k] - '0');
+    if (k == s.size()) {
+      *negative = false;
+      *magnitude = v;
+      return true;
+    }
+  }
   std::size_t i = 0;
   while (i < s.size() && IsCSpace(s[i])) ++i;
   *negative = false;

@@ -3,7 +3,9 @@
 // pathological inputs that must finish in linear time and bounded memory.
 #include <gtest/gtest.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -45,6 +47,32 @@ TEST(LintTextTest, AllHexAgreesWithThePerCharacterCheck) {
   EXPECT_TRUE(lint::AllHex(""));
   EXPECT_TRUE(lint::AllHex("0123456789abcdefABCDEF0123456789abcdef"));
   EXPECT_FALSE(lint::AllHex("0123456789abcdefABCDEF0123456789abcdeg"));
+}
+
+// StrtolWhole's all-digits fast path gives what strtoull does (base 10,
+// whole field), up to and across the 64-bit limit, and leaves signs, blanks
+// and stray characters to the general path.
+TEST(LintTextTest, StrtolWholeMatchesStrtoullOnDecimalFields) {
+  const std::vector<std::string> fields = {
+      "0", "7", "0007", "4294967294", "4294967295", "18446744073709551615",
+      "9999999999999999999", "18446744073709551616", "99999999999999999999",
+      "+5", "-5", " 5", "5 ", "5x", "x5", "", "-", "0x10", "1e3"};
+  for (const std::string& f : fields) {
+    std::uint64_t mag = 0;
+    bool neg = false;
+    const bool whole = lint::StrtolWhole(f, 10, &mag, &neg);
+    char* end = nullptr;
+    errno = 0;
+    const unsigned long long want = std::strtoull(f.c_str(), &end, 10);
+    const bool want_whole = !f.empty() && end == f.c_str() + f.size() &&
+                            f.find_first_of("0123456789") != std::string::npos;
+    EXPECT_EQ(whole, want_whole) << "'" << f << "'";
+    if (!whole) continue;
+    EXPECT_EQ(neg, f.find('-') != std::string::npos) << f;
+    // strtoull negates a '-' value; the helper keeps the magnitude.
+    const unsigned long long got = neg ? 0ULL - mag : mag;
+    EXPECT_EQ(got, want) << "'" << f << "'";
+  }
 }
 
 TEST(LintFactoryTest, ExtensionsAreCaseInsensitive) {

@@ -91,12 +91,13 @@ void PipelineHooks::State::Begin(const std::string& name, std::uint64_t data_tar
 }
 
 // Member events, batched into chunks, consumed in order by one thread that
-// owns the State while it runs.
-class PipelineHooks::LintThread {
+// owns the State while it runs: it hashes every member and lints those in a
+// linted format.
+class PipelineHooks::MemberThread {
  public:
-  LintThread(State* state, const VerifyOptions& options)
+  MemberThread(State* state, const VerifyOptions& options)
       : state_(state), options_(options), thread_([this] { Run(); }) {}
-  ~LintThread() { Stop(); }
+  ~MemberThread() { Stop(); }
 
   void Begin(const std::string& name, std::uint64_t data_tar_offset) {
     Flush();
@@ -213,7 +214,7 @@ PipelineHooks::PipelineHooks() : state_(std::make_unique<State>()) {}
 PipelineHooks::~PipelineHooks() = default;
 
 void PipelineHooks::StartThread(const VerifyOptions& options) {
-  if (!thread_) thread_ = std::make_unique<LintThread>(state_.get(), options);
+  if (!thread_) thread_ = std::make_unique<MemberThread>(state_.get(), options);
 }
 
 void PipelineHooks::BeginMember(const std::string& name, std::uint64_t data_tar_offset,

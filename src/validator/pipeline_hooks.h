@@ -39,7 +39,7 @@ class PipelineHooks {
   void MemberData(std::span<const std::uint8_t> bytes);
   void EndMember();
   // Ends the member stream (a member left open is dropped unfinished) and
-  // waits for the lint thread.
+  // waits for the member thread.
   void Finish();
   std::vector<Finding> TakeFindings();
   // The SHA-256 of every member that was ended (EndMember), in order.
@@ -47,9 +47,9 @@ class PipelineHooks {
 
  private:
   struct State;
-  class LintThread;
+  class MemberThread;
   std::unique_ptr<State> state_;
-  std::unique_ptr<LintThread> thread_;
+  std::unique_ptr<MemberThread> thread_;
 };
 
 // Finds the detached .sign for `path` (explicit option, else

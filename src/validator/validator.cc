@@ -131,7 +131,7 @@ class Validator::Impl final : public internal::TarListener {
 
   void OnMemberEnd() override {
     // sha256 is filled in at Finish from the hooks, which hash members on
-    // the lint thread when there is one.
+    // the member thread when there is one.
     report_.members.push_back(current_.member);
     hooks_.EndMember();
   }
@@ -171,6 +171,8 @@ class Validator::Impl final : public internal::TarListener {
   // end unless it failed itself; a raw tar stops at the first fatal finding.
   bool ConsumesPayload() const { return inflater_ ? !inflater_->failed() : !pipeline_failed_; }
   void CheckMembersLayout();
+  // Copies the hooks' member digests into report_.members (after hooks_.Finish()).
+  void FillMemberDigests();
   void CheckManifest();
   void CheckLegacySignature();
   void CheckPolicy();
@@ -409,6 +411,17 @@ void Validator::Impl::FailRead(const std::string& what) {
   }
   read_failed_ = true;
   Add(Code::kIoError, what);
+}
+
+void Validator::Impl::FillMemberDigests() {
+  const auto digests = hooks_.TakeMemberDigests();
+  if (digests.size() != report_.members.size()) {
+    Add(Code::kInternalError, "member digests do not match the members walked");
+    return;
+  }
+  for (std::size_t i = 0; i < digests.size(); ++i) {
+    report_.members[i].sha256 = internal::HexLower(digests[i]);
+  }
 }
 
 void Validator::Impl::CheckMembersLayout() {
@@ -832,6 +845,8 @@ Report Validator::Impl::Finish() {
     worker_.reset();
   }
   if (read_failed_) {
+    hooks_.Finish();
+    FillMemberDigests();
     report_.verdict = Verdict::kError;
     return report_;
   }
@@ -841,14 +856,7 @@ Report Validator::Impl::Finish() {
   if (tar_ && !inflater_) report_.inflated_bytes = tar_->offset();
   hooks_.Finish();
   for (auto& f : hooks_.TakeFindings()) AddFinding(std::move(f));
-  const auto digests = hooks_.TakeMemberDigests();
-  if (digests.size() == report_.members.size()) {
-    for (std::size_t i = 0; i < digests.size(); ++i) {
-      report_.members[i].sha256 = internal::HexLower(digests[i]);
-    }
-  } else {
-    Add(Code::kInternalError, "member digests do not match the members walked");
-  }
+  FillMemberDigests();
   if (inflater_ && inflater_->failed()) {
     // Root cause only: what the tar walker and the linter saw of a corrupt
     // gzip stream are consequences, not independent problems.

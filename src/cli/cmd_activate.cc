@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
+#include "cli/report_text.h"
 #include "cli/verify_flags.h"
 #include "cvdguard/activation.h"
 #include "cvdguard/faults.h"
@@ -288,7 +289,7 @@ void PrintStatusText(const DirectoryStatus& st) {
   }
   for (const auto& f : st.live) {
     std::cout << "  " << f.name << "  " << KindName(f.kind) << "  version " << f.version << "  sigs "
-              << f.sigs << "  built " << (f.build_time.empty() ? "?" : f.build_time) << "  "
+              << f.sigs << "  built " << (f.build_time.empty() ? "?" : DisplayBuildTime(f.build_time)) << "  "
               << VerdictName(f.verdict);
     if (!f.sign_name.empty()) std::cout << "  (" << f.sign_name << ")";
     std::cout << "\n";

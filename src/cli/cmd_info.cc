@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "cli/command.h"
+#include "cli/report_text.h"
 #include "cli/verify_flags.h"
 #include "cvdguard/json.h"
 #include "cvdguard/validator.h"
@@ -38,10 +39,7 @@ int RunInfo(const InfoArgs& a) {
   // Same fields, order and wording as `sigtool --info`.
   if (!a.quiet) std::cout << "File: " << a.file << "\n";
   if (r.header.present && !a.quiet) {
-    std::string bt = r.header.build_time;
-    const auto dash = bt.find('-');
-    if (dash != std::string::npos) bt[dash] = ':';
-    std::cout << "Build time: " << bt << "\n";
+    std::cout << "Build time: " << DisplayBuildTime(r.header.build_time) << "\n";
     std::cout << "Version: " << (r.header.has_version ? std::to_string(r.header.version) : "?") << "\n";
     std::cout << "Signatures: " << (r.header.has_sigs ? std::to_string(r.header.sigs) : "?") << "\n";
     std::cout << "Functionality level: "

@@ -18,6 +18,12 @@ const char* Reset(const TextStyle& s) { return s.color ? "\033[0m" : ""; }
 
 }  // namespace
 
+std::string DisplayBuildTime(std::string header_build_time) {
+  const auto dash = header_build_time.find('-');
+  if (dash != std::string::npos) header_build_time[dash] = ':';
+  return header_build_time;
+}
+
 std::string OneLineReason(const Report& r) {
   for (const auto& f : r.findings) {
     if (f.severity >= Severity::kError) return f.message;

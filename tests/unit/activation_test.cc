@@ -435,6 +435,12 @@ TEST_F(ActivationTest, StatusReportsLiveLastKnownGoodAndQuarantine) {
   const auto text = RunCli(Cli({"status", "--db-dir", live_, "--state-dir", s_}), tmp_.path());
   EXPECT_EQ(text.exit_code, 0);
   EXPECT_NE(text.out.find("daily.cvd"), std::string::npos);
+  // The text shows the build time as `info` and sigtool do (HH:MM); the JSON
+  // keeps the header's own "HH-MM".
+  std::string shown = j["live"][0]["build_time"].get<std::string>();
+  ASSERT_NE(shown.find('-'), std::string::npos) << shown;
+  shown[shown.find('-')] = ':';
+  EXPECT_NE(text.out.find("built " + shown), std::string::npos) << text.out;
 }
 
 TEST_F(ActivationTest, UsageErrorsExitTwo) {

@@ -129,6 +129,9 @@ struct OperationResult {
   // failed notice. Never needed to decide success.
   std::vector<std::string> notes;
   std::string error;  // set when status is kIoError
+  // Rollback only: LIVE already held the last-known-good set, so nothing
+  // moved (status kIncomplete). What a supervisor asked for is then true.
+  bool already_last_known_good = false;
 };
 
 // Validates `candidates` and makes the valid ones live in `live_dir`

@@ -818,6 +818,7 @@ OperationResult Rollback(const std::string& live_dir, const std::string& quarant
   }
   if (j.live_renames.empty() && j.live_unlinks.empty()) {
     res.status = OperationStatus::kIncomplete;
+    res.already_last_known_good = true;
     res.notes.push_back("nothing to roll back to: LIVE already holds the last-known-good set");
     return res;
   }

@@ -534,10 +534,10 @@ FaultStatus ActivationDefinitionActions::Rollback() {
   if (r.status == OperationStatus::kIoError) {
     return FaultStatus::Error(Code::kSuperviseIo, "rollback: " + r.error);
   }
-  // Incomplete with files listed: LIVE already holds last-known-good (a
-  // prune before took the new files out), which is what was asked for.
-  // Incomplete with none: there is no last-known-good set at all.
-  if (r.status == OperationStatus::kIncomplete && r.files.empty()) {
+  // LIVE already holding last-known-good (a prune before took the new files
+  // out) is what was asked for; any other incomplete rollback (no
+  // last-known-good set at all) is not.
+  if (r.status == OperationStatus::kIncomplete && !r.already_last_known_good) {
     return FaultStatus::Error(Code::kSuperviseIo, "rollback: " + Summarize(r));
   }
   FaultStatus ok = FaultStatus::Ok();

@@ -573,5 +573,22 @@ TEST_F(ActivationTest, SupervisorActionsPruneWithRefusedDigestsAndRollBack) {
   EXPECT_NE(st.message.find("ACTIVATION_NOTHING_TO_ROLL_BACK"), std::string::npos) << st.message;
 }
 
+TEST_F(ActivationTest, RollbackWhenLiveAlreadyHoldsLastKnownGoodIsWhatTheSupervisorAskedFor) {
+  const auto daily = MakeDb("daily", Kind::kCvd, 1);
+  const auto main_db = MakeDb("main", Kind::kCvd, 1);
+  ASSERT_EQ(Act({Put(in_, "daily.cvd", daily)}).status, OperationStatus::kOk);
+  ASSERT_EQ(Act({Put(in_, "main.cvd", main_db)}).status, OperationStatus::kOk);  // LKG: {daily}
+  ActivationDefinitionActions actions(live_, q_, s_, TestActivationOptions());
+  // The engine refused main.cvd: the prune takes it out, LIVE is {daily} again.
+  ASSERT_TRUE(actions.Prune({Sha256Hex(main_db)}).ok());
+  ASSERT_FALSE(fs::exists(live_ + "/main.cvd"));
+  const OperationResult r = cvdguard::Rollback(live_, q_, s_, TestActivationOptions());
+  EXPECT_EQ(r.status, OperationStatus::kIncomplete);
+  EXPECT_TRUE(r.already_last_known_good);
+  EXPECT_FALSE(r.live_changed);
+  EXPECT_TRUE(actions.Rollback().ok());
+  EXPECT_EQ(ReadFile(live_ + "/daily.cvd"), daily);
+}
+
 }  // namespace
 }  // namespace cvdguard::testing

@@ -255,7 +255,7 @@ class LdbChecker final : public LineChecker {
     if (!s.empty() && s[0] == '$') return CheckMacro(s, where, r);
     if (s.find('/') != std::string_view::npos) {
       NeedsEngine(declared, kDocFlevelPcre, "a PCRE subsignature", r);
-      return CheckPcre(s, index, target, where, r);
+      return CheckPcre(s, target, where, r);
     }
     if (s.find('(') != std::string_view::npos) {
       std::size_t hashes = 0;
@@ -298,7 +298,7 @@ class LdbChecker final : public LineChecker {
     if (group >= 32) r.Fail(Code::kLintLdbMacro, where + "only 32 macro groups (0-31) are supported");
   }
 
-  void CheckPcre(std::string_view s, std::uint32_t index, std::uint32_t target, const Where& where,
+  void CheckPcre(std::string_view s, std::uint32_t target, const Where& where,
                  LineResult& r) {
     // cli's tokenizer is given 5 slots; only the 2-token form has an offset.
     const std::vector<std::string_view> t = RegexAwareSplit(s, ':', 0, 5);
@@ -338,9 +338,9 @@ class LdbChecker final : public LineChecker {
         r.Fail(Code::kLintLdbPcre, where + "PCRE trigger " + Quote(trigger) + " is not a valid logical expression");
         return;
       }
-      if (lr.max_index >= index) {
+      if (lr.max_index >= where.index) {
         r.Fail(Code::kLintLdbPcre, where + "PCRE trigger refers to subsignature " + std::to_string(lr.max_index) +
-                                       (lr.max_index == index ? " (itself)" : " (a later one)"));
+                                       (lr.max_index == where.index ? " (itself)" : " (a later one)"));
         return;
       }
     }

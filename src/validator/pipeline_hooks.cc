@@ -50,7 +50,7 @@ struct PipelineHooks::State {
 };
 
 namespace {
-// Whether a member's lines are linted at all (the others are not queued).
+// Whether a member's lines are linted at all (every member is hashed).
 bool Lints(const std::string& name, const VerifyOptions& options) {
   return options.lint && HasDbExtension(name);
 }

@@ -118,7 +118,7 @@ def main():
     clamscan = shutil.which("clamscan")
     if not (clamd and clamdscan and clamscan):
         return skip("clamd, clamdscan or clamscan not installed "
-                             "(packages clamav-daemon, clamdscan, clamav)")
+                    "(packages clamav-daemon, clamdscan, clamav)")
 
     tmp = tempfile.mkdtemp(prefix="cvdguard-e2e-")
     # A Unix socket path must fit in sun_path (108 bytes); mkdtemp under /tmp does.

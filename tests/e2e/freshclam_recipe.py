@@ -352,7 +352,7 @@ def main():
     clamdscan = which("clamdscan", "/usr/bin/clamdscan")
     if not (freshclam and clamd and clamdscan):
         return skip("freshclam, clamd or clamdscan not installed "
-                             "(packages clamav-freshclam, clamav-daemon, clamdscan)")
+                    "(packages clamav-freshclam, clamav-daemon, clamdscan)")
     for f in ["test-1.cvd", "test-4.cvd", "test-2.cdiff", "test-3.cdiff", "test-4.cdiff"]:
         if not os.path.isfile(os.path.join(realdata, f)):
             say(f"FAIL: {f} missing in {realdata}")

@@ -14,11 +14,16 @@ std::string ShellQuote(const std::string& s) {
   return out + "'";
 }
 
+std::string CliPath() {
+  const char* env = std::getenv("CVDGUARD_CLI");
+  return env != nullptr && *env != '\0' ? env : CVDGUARD_CLI_PATH;
+}
+
 namespace {
 
-std::string CliPath() {
-  const char* cli_env = std::getenv("CVDGUARD_CLI");
-  return cli_env != nullptr ? cli_env : CVDGUARD_CLI_PATH;
+// "ENV 'cli' ARGS" as shell text.
+std::string CliCommand(const std::string& args, const std::string& env) {
+  return env + (env.empty() ? "" : " ") + ShellQuote(CliPath()) + " " + args;
 }
 
 // Runs a shell command line and collects its stdout (all bytes).
@@ -37,13 +42,11 @@ CliResult RunShell(const std::string& cmd) {
 }  // namespace
 
 CliResult RunCli(const std::string& args, bool with_stderr, const std::string& env) {
-  return RunShell(env + (env.empty() ? "" : " ") + ShellQuote(CliPath()) + " " + args +
-                  (with_stderr ? " 2>&1" : " 2>/dev/null"));
+  return RunShell(CliCommand(args, env) + (with_stderr ? " 2>&1" : " 2>/dev/null"));
 }
 
 CliResult RunCliOnTerminal(const std::string& args, const std::string& env) {
-  const std::string inner = env + (env.empty() ? "" : " ") + ShellQuote(CliPath()) + " " + args;
-  return RunShell("/usr/bin/script -qec " + ShellQuote(inner) + " /dev/null");
+  return RunShell("/usr/bin/script -qec " + ShellQuote(CliCommand(args, env)) + " /dev/null");
 }
 
 }  // namespace cvdguard::testing

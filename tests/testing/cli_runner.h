@@ -21,6 +21,9 @@ CliResult RunCli(const std::string& args, bool with_stderr = false, const std::s
 // prefixed as shell text. REQUIRES: /usr/bin/script exists.
 CliResult RunCliOnTerminal(const std::string& args, const std::string& env = "");
 
+// The CLI under test: $CVDGUARD_CLI if set, else the one this build made.
+std::string CliPath();
+
 // Single-quotes a string for the shell.
 std::string ShellQuote(const std::string& s);
 

@@ -26,16 +26,12 @@
 #include "crypto/digest.h"
 #include "cvdguard/activation.h"
 #include "cvdguard/builder.h"
+#include "testing/cli_runner.h"
 #include "testing/fixtures.h"
 
 namespace cvdguard::testing {
 
 namespace fs = std::filesystem;
-
-inline std::string ActCliPath() {
-  const char* env = std::getenv("CVDGUARD_CLI");
-  return env != nullptr && *env != '\0' ? env : CVDGUARD_CLI_PATH;
-}
 
 inline std::string Sha256Hex(const std::vector<std::uint8_t>& bytes) {
   return internal::HexLower(internal::Sha256::Of(bytes));
@@ -161,7 +157,7 @@ class CliProcess {
       for (const auto& e2 : extra_env) env_store.push_back(e2);
       for (auto& kv : env_store) ::putenv(kv.data());
       std::vector<char*> argv;
-      std::string cli = ActCliPath();
+      std::string cli = CliPath();
       argv.push_back(cli.data());
       std::vector<std::string> copy = args;
       for (auto& a : copy) argv.push_back(a.data());

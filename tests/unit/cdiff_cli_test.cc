@@ -7,18 +7,14 @@
 
 #include <gtest/gtest.h>
 
+#include "testing/cli_runner.h"
 #include "testing/fixtures.h"
 
 namespace cvdguard {
 namespace {
 
-std::string Cli() {
-  const char* env = std::getenv("CVDGUARD_CLI");
-  return env != nullptr && *env != '\0' ? env : CVDGUARD_CLI_PATH;
-}
-
 int RunCli(const std::string& args) {
-  const std::string cmd = "'" + Cli() + "' " + args + " >/dev/null 2>&1";
+  const std::string cmd = "'" + testing::CliPath() + "' " + args + " >/dev/null 2>&1";
   const int status = std::system(cmd.c_str());
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
@@ -48,7 +44,7 @@ TEST(CdiffCliTest, PatchExitCodes) {
             3);
   EXPECT_TRUE(std::filesystem::is_empty(dir.path()));
   // JSON output names the status.
-  const std::string cmd = "'" + Cli() + "' patch --json " + Real("test-2.cvd") + " " +
+  const std::string cmd = "'" + testing::CliPath() + "' patch --json " + Real("test-2.cvd") + " " +
                           Real("test-2.cdiff") + " -o '" + out + "' 2>/dev/null";
   FILE* p = popen(cmd.c_str(), "r");
   ASSERT_NE(p, nullptr);

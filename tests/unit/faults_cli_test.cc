@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "cvdguard/faults.h"
+#include "testing/cli_runner.h"
 #include "unit/faults_timelines.h"
 
 namespace cvdguard {
@@ -19,10 +20,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string CliPath() {
-  const char* env = std::getenv("CVDGUARD_CLI");
-  return env != nullptr && *env != '\0' ? env : CVDGUARD_CLI_PATH;
-}
+using testing::CliPath;
 
 std::string Slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -18,16 +18,14 @@
 
 #include "cvdguard/faults.h"
 #include "cvdguard/supervise.h"
+#include "testing/cli_runner.h"
 
 namespace cvdguard {
 namespace {
 
 namespace fs = std::filesystem;
 
-std::string CliPath() {
-  const char* env = std::getenv("CVDGUARD_CLI");
-  return env != nullptr && *env != '\0' ? env : CVDGUARD_CLI_PATH;
-}
+using testing::CliPath;
 
 std::string Slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

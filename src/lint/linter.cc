@@ -28,6 +28,35 @@ class StreamingLinter final : public MemberLinter {
     line_.reserve(std::min<std::size_t>(traits_.max_line + 1, 4096));
   }
 
+  // For a segment (LintSegment): lines are counted from the segment start
+  // and the first line may have begun `long_prefix` bytes before it.
+  void StartSegment(std::uint64_t start_offset, std::uint64_t long_prefix) {
+    line_start_ = start_offset;
+    pos_ = start_offset + long_prefix;
+    line_len_ = long_prefix;
+    pending_ = long_prefix > 0;
+  }
+
+  // The end of a segment: a pending line is the member's unterminated last
+  // line only at the member end (other segments end with a newline).
+  void FinishSegment(bool member_end, LintSegmentResult* out) {
+    if (pending_ && member_end) EndLine(/*terminated=*/false);
+    finished_ = true;
+    out->lines = lines_;
+    out->suppressed_errors = suppressed_errors_;
+    out->suppressed_other = suppressed_other_;
+  }
+
+  void Absorb(LintSegmentResult result) override {
+    if (finished_) return;
+    for (LintSegmentResult::Item& item : result.items) {
+      Emit(item.code, item.severity, lines_ + item.line, item.member_offset, std::move(item.message));
+    }
+    lines_ += result.lines;
+    suppressed_errors_ += result.suppressed_errors;
+    suppressed_other_ += result.suppressed_other;
+  }
+
   void Update(std::span<const std::uint8_t> bytes) override {
     if (finished_) return;
     const auto* p = reinterpret_cast<const char*>(bytes.data());
@@ -197,39 +226,61 @@ std::string LowerExtension(std::string_view name) {
 
 }  // namespace
 
-std::unique_ptr<MemberLinter> CreateMemberLinter(std::string_view member_name,
-                                                 const LintOptions& options, LintSink sink) {
+namespace {
+
+std::unique_ptr<LineChecker> MakeChecker(std::string_view member_name, const LintOptions& options) {
   const std::string ext = LowerExtension(member_name);
   const lint::Flevel fl{options.engine_flevel};
-  std::unique_ptr<LineChecker> checker;
   if (ext == "hdb" || ext == "hsb" || ext == "hdu" || ext == "hsu" || ext == "fp" ||
       ext == "sfp" || ext == "mdb" || ext == "msb" || ext == "mdu" || ext == "msu" ||
       ext == "imp") {
-    checker = lint::MakeHashChecker(ext, fl);
-  } else if (ext == "ndb" || ext == "ndu" || ext == "sdb") {
-    checker = lint::MakeNdbChecker(fl);
-  } else if (ext == "ldb" || ext == "ldu") {
-    checker = lint::MakeLdbChecker(fl);
-  } else if (ext == "cdb") {
-    checker = lint::MakeCdbChecker(fl);
-  } else if (ext == "ftm") {
-    checker = lint::MakeFtmChecker(fl);
-  } else if (ext == "cfg") {
-    checker = lint::MakeCfgChecker(fl);
-  } else if (ext == "ign" || ext == "ign2") {
-    checker = lint::MakeIgnChecker();
-  } else if (ext == "idb") {
-    checker = lint::MakeIdbChecker();
-  } else if (ext == "crb") {
-    checker = lint::MakeCrbChecker(fl);
-  } else if (ext == "pdb" || ext == "gdb" || ext == "wdb") {
-    checker = lint::MakePhishChecker(ext, fl);
-  } else if (ext == "cbc") {
-    checker = lint::MakeCbcChecker(fl);
+    return lint::MakeHashChecker(ext, fl);
   }
+  if (ext == "ndb" || ext == "ndu" || ext == "sdb") return lint::MakeNdbChecker(fl);
+  if (ext == "ldb" || ext == "ldu") return lint::MakeLdbChecker(fl);
+  if (ext == "cdb") return lint::MakeCdbChecker(fl);
+  if (ext == "ftm") return lint::MakeFtmChecker(fl);
+  if (ext == "cfg") return lint::MakeCfgChecker(fl);
+  if (ext == "ign" || ext == "ign2") return lint::MakeIgnChecker();
+  if (ext == "idb") return lint::MakeIdbChecker();
+  if (ext == "crb") return lint::MakeCrbChecker(fl);
+  if (ext == "pdb" || ext == "gdb" || ext == "wdb") return lint::MakePhishChecker(ext, fl);
+  if (ext == "cbc") return lint::MakeCbcChecker(fl);
+  return nullptr;
+}
+
+}  // namespace
+
+std::unique_ptr<MemberLinter> CreateMemberLinter(std::string_view member_name,
+                                                 const LintOptions& options, LintSink sink) {
+  std::unique_ptr<LineChecker> checker = MakeChecker(member_name, options);
   if (!checker) return nullptr;
   if (!sink) sink = [](Code, Severity, std::uint64_t, std::uint64_t, std::string) {};
   return std::make_unique<StreamingLinter>(std::move(checker), options, std::move(sink));
+}
+
+bool LintsInSegments(std::string_view member_name) {
+  const std::unique_ptr<LineChecker> checker = MakeChecker(member_name, LintOptions{});
+  if (!checker) return false;
+  const FormatTraits t = checker->traits();
+  return t.independent_lines && !t.header_only && t.max_line < kLintLongLine;
+}
+
+LintSegmentResult LintSegment(std::string_view member_name, const LintOptions& options,
+                              std::uint64_t start_offset, std::uint64_t long_prefix,
+                              std::span<const std::uint8_t> bytes, bool member_end) {
+  LintSegmentResult out;
+  std::unique_ptr<LineChecker> checker = MakeChecker(member_name, options);
+  if (!checker) return out;
+  StreamingLinter linter(std::move(checker), options,
+                         [&out](Code code, Severity severity, std::uint64_t line, std::uint64_t offset,
+                                std::string message) {
+                           out.items.push_back({code, severity, line, offset, std::move(message)});
+                         });
+  linter.StartSegment(start_offset, long_prefix);
+  linter.Update(bytes);
+  linter.FinishSegment(member_end, &out);
+  return out;
 }
 
 }  // namespace cvdguard::internal

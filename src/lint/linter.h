@@ -4,6 +4,7 @@
 #ifndef CVDGUARD_SRC_LINT_LINTER_H_
 #define CVDGUARD_SRC_LINT_LINTER_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -11,6 +12,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "cvdguard/finding.h"
 
@@ -36,12 +38,34 @@ struct LintOptions {
 using LintSink = std::function<void(Code code, Severity severity, std::uint64_t line,
                                     std::uint64_t member_offset, std::string message)>;
 
+// What LintSegment() found in a run of whole lines of a member: findings
+// with segment-relative line numbers (1 = the segment's first line) and
+// member offsets, capped per class as a whole member would be.
+struct LintSegmentResult {
+  struct Item {
+    Code code;
+    Severity severity;
+    std::uint64_t line;
+    std::uint64_t member_offset;
+    std::string message;
+  };
+  std::vector<Item> items;
+  std::uint64_t lines = 0;
+  std::uint64_t suppressed_errors = 0;
+  std::uint64_t suppressed_other = 0;
+};
+
 class MemberLinter {
  public:
   virtual ~MemberLinter() = default;
   // Member bytes in order, in chunks of any size. Results do not depend on the
   // chunking. Memory stays bounded: at most one (capped) line plus small state.
   virtual void Update(std::span<const std::uint8_t> bytes) = 0;
+  // Takes in the next segment of the member, linted apart by LintSegment(),
+  // in member order, as if its bytes had been passed to Update(). Only for a
+  // member whose lines are independent (LintsInSegments) and only between
+  // whole lines: Update() and Absorb() are not mixed on one member.
+  virtual void Absorb(LintSegmentResult result) = 0;
   // End of the member: last-line rules and whole-file rules. Call once.
   virtual void Finish() = 0;
 };
@@ -52,6 +76,25 @@ class MemberLinter {
 // and Finish(); it must not throw.
 std::unique_ptr<MemberLinter> CreateMemberLinter(std::string_view member_name,
                                                  const LintOptions& options, LintSink sink);
+
+// Whether the member's format has no state across lines, so that runs of
+// whole lines can be linted apart (on other threads) and merged in order.
+bool LintsInSegments(std::string_view member_name);
+
+// Every line of a format that LintsInSegments() is shorter than this; a line
+// that reaches it is "too long" whatever its bytes are.
+inline constexpr std::size_t kLintLongLine = 64 * 1024;
+
+// Lints one segment of a member: `bytes` start at a line start, at member
+// offset `start_offset` + `long_prefix`. `long_prefix` > 0 means the first
+// line began `long_prefix` bytes earlier (those bytes are not given; the line
+// is then too long for any format). Unless `member_end`, `bytes` end with a
+// newline; at the member end an unterminated last line is judged as Finish()
+// would. Member-wide rules (empty member, end checks, the suppression
+// summary) are left to the MemberLinter that Absorb()s the result.
+LintSegmentResult LintSegment(std::string_view member_name, const LintOptions& options,
+                              std::uint64_t start_offset, std::uint64_t long_prefix,
+                              std::span<const std::uint8_t> bytes, bool member_end);
 
 }  // namespace cvdguard::internal
 

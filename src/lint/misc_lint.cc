@@ -99,7 +99,11 @@ constexpr std::size_t kMaxFtmFields = 9;
 class FtmChecker final : public LineChecker {
  public:
   explicit FtmChecker(Flevel fl) : fl_(fl) {}
-  FormatTraits traits() const override { return FormatTraits{}; }
+  FormatTraits traits() const override {
+    FormatTraits t;
+    t.independent_lines = false;  // CheckEnd needs to know whether any line loaded
+    return t;
+  }
 
   void CheckLine(std::string_view line, LineResult& r) override {
     const Fields f = SplitFields(line, ':', kMaxFtmFields);
@@ -227,6 +231,7 @@ class IgnChecker final : public LineChecker {
   FormatTraits traits() const override {
     FormatTraits t;
     t.empty_fails = false;
+    t.independent_lines = false;  // a line's verdict depends on an earlier Name:MD5 line
     return t;
   }
 
@@ -273,7 +278,11 @@ constexpr std::size_t kMaxIconGroups = 256;
 
 class IdbChecker final : public LineChecker {
  public:
-  FormatTraits traits() const override { return FormatTraits{}; }
+  FormatTraits traits() const override {
+    FormatTraits t;
+    t.independent_lines = false;  // icon groups are counted over the member
+    return t;
+  }
 
   void CheckLine(std::string_view line, LineResult& r) override {
     const Fields f = SplitFields(line, ':', 5);

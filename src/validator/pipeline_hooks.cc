@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <condition_variable>
 #include <deque>
 #include <fstream>
@@ -17,6 +18,7 @@
 #include "cvdguard/validator.h"
 #include "header/header.h"
 #include "lint/linter.h"
+#include "lint/parallel_linter.h"
 #include "manifest/names.h"
 
 namespace cvdguard::internal {
@@ -30,6 +32,7 @@ struct PipelineHooks::State {
   std::vector<Sha256Digest> digests;  // one per ended member, in order
   std::optional<Sha256> sha;          // of the open member
   std::unique_ptr<MemberLinter> linter;
+  LintWorkers* workers = nullptr;  // set on the threaded path: lint in segments
 
   void Begin(const std::string& name, std::uint64_t data_tar_offset, const VerifyOptions& options);
   void Data(std::span<const std::uint8_t> bytes) {
@@ -67,8 +70,7 @@ void PipelineHooks::State::Begin(const std::string& name, std::uint64_t data_tar
   // otherwise, so lines reserved for other engines are judged as that engine
   // would (a line limited to FLEVEL <= 38 is skipped, not refused).
   lint_options.engine_flevel = options.engine_flevel.value_or(kDefaultLintFlevel);
-  linter = CreateMemberLinter(
-      name, lint_options,
+  LintSink sink =
       [this, name, data_tar_offset](Code code, Severity severity, std::uint64_t line,
                                     std::uint64_t member_offset, std::string message) {
         Finding f;
@@ -79,7 +81,9 @@ void PipelineHooks::State::Begin(const std::string& name, std::uint64_t data_tar
         f.tar_offset = data_tar_offset + member_offset;
         f.message = std::move(message);
         findings.push_back(std::move(f));
-      });
+      };
+  linter = workers ? CreateParallelMemberLinter(name, lint_options, std::move(sink), workers)
+                   : CreateMemberLinter(name, lint_options, std::move(sink));
   if (!linter) {
     Finding f;
     f.code = Code::kLintNotLinted;
@@ -214,7 +218,13 @@ PipelineHooks::PipelineHooks() : state_(std::make_unique<State>()) {}
 PipelineHooks::~PipelineHooks() = default;
 
 void PipelineHooks::StartThread(const VerifyOptions& options) {
-  if (!thread_) thread_ = std::make_unique<MemberThread>(state_.get(), options);
+  if (thread_) return;
+  if (options.lint) {
+    const char* env = getenv("CVDGUARD_LINT_THREADS");
+    workers_ = std::make_unique<LintWorkers>(env ? static_cast<unsigned>(atoi(env)) : 1u);
+    state_->workers = workers_.get();
+  }
+  thread_ = std::make_unique<MemberThread>(state_.get(), options);
 }
 
 void PipelineHooks::BeginMember(const std::string& name, std::uint64_t data_tar_offset,

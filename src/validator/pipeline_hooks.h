@@ -19,6 +19,8 @@ class Validator;
 
 namespace cvdguard::internal {
 
+class LintWorkers;
+
 // The member-stream stages: each member's SHA-256 and the signature line
 // linter. Synchronous by default; after StartThread() they run on their own
 // thread, fed through a bounded queue of chunk copies (at most kMaxQueued x
@@ -48,6 +50,8 @@ class PipelineHooks {
  private:
   struct State;
   class MemberThread;
+  // Declared first so it goes last: the member thread's linter queues on it.
+  std::unique_ptr<LintWorkers> workers_;
   std::unique_ptr<State> state_;
   std::unique_ptr<MemberThread> thread_;
 };

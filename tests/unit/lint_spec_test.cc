@@ -61,6 +61,20 @@ TEST_P(LintSpecRowTest, FindingsDoNotDependOnChunking) {
   }
 }
 
+TEST_P(LintSpecRowTest, FindingsDoNotDependOnSegmentsOrThreads) {
+  const SpecRow& row = GetParam();
+  const std::string name = std::string("test.") + row.ext;
+  const auto whole = LintMember(name, row.content, Engine216());
+  LintWorkers inline_only(0);
+  LintWorkers two(2);
+  for (LintWorkers* workers : {&inline_only, &two}) {
+    for (std::size_t segment : {1u, 5u, 64u}) {
+      EXPECT_EQ(lint_test::LintMemberInSegments(name, row.content, Engine216(), segment, 3, workers), whole)
+          << row.id << " segment " << segment << " content:\n" << row.content;
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Lint15c, LintSpecRowTest, ::testing::ValuesIn(kRows), PrintRow);
 
 }  // namespace

@@ -14,6 +14,7 @@
 
 #include "cvdguard/finding.h"
 #include "lint/linter.h"
+#include "lint/parallel_linter.h"
 
 namespace cvdguard::internal::lint_test {
 
@@ -40,6 +41,28 @@ inline std::vector<Reported> LintMember(std::string_view name, std::string_view 
       name, options, [&](Code c, Severity s, std::uint64_t line, std::uint64_t off, std::string msg) {
         out.push_back({c, s, line, off, std::move(msg)});
       });
+  if (!linter) return out;
+  const auto* p = reinterpret_cast<const std::uint8_t*>(content.data());
+  const std::size_t step = chunk == 0 ? std::max<std::size_t>(content.size(), 1) : chunk;
+  for (std::size_t i = 0; i < content.size(); i += step) {
+    linter->Update(std::span<const std::uint8_t>(p + i, std::min(step, content.size() - i)));
+  }
+  linter->Finish();
+  return out;
+}
+
+// The same through the segmenting linter: segments of about `segment_bytes`
+// linted on `workers` and merged in order.
+inline std::vector<Reported> LintMemberInSegments(std::string_view name, std::string_view content,
+                                                  const LintOptions& options, std::size_t segment_bytes,
+                                                  std::size_t chunk, LintWorkers* workers) {
+  std::vector<Reported> out;
+  auto linter = CreateParallelMemberLinter(
+      name, options,
+      [&](Code c, Severity s, std::uint64_t line, std::uint64_t off, std::string msg) {
+        out.push_back({c, s, line, off, std::move(msg)});
+      },
+      workers, segment_bytes);
   if (!linter) return out;
   const auto* p = reinterpret_cast<const std::uint8_t*>(content.data());
   const std::size_t step = chunk == 0 ? std::max<std::size_t>(content.size(), 1) : chunk;

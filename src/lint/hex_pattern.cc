@@ -3,6 +3,7 @@
 #include "lint/hex_pattern.h"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <string>
 #include <vector>
@@ -28,6 +29,30 @@ enum class Kind : std::uint8_t { kLiteral, kAny, kNibble, kByteSet, kStringSet, 
 struct Elem {
   Kind kind;
   std::uint8_t value;  // literal byte value
+};
+
+// The elements of one pattern part: at most one per character. Parts are
+// checked millions of times per database; most fit the inline buffer.
+class ElemList {
+ public:
+  explicit ElemList(std::size_t max) {
+    if (max > kInline) {
+      heap_.resize(max);
+      data_ = heap_.data();
+    }
+  }
+  ElemList(const ElemList&) = delete;
+  ElemList& operator=(const ElemList&) = delete;
+  void push_back(Elem e) { data_[n_++] = e; }
+  std::size_t size() const { return n_; }
+  const Elem& operator[](std::size_t i) const { return data_[i]; }
+
+ private:
+  static constexpr std::size_t kInline = 512;
+  Elem inline_[kInline];
+  std::vector<Elem> heap_;
+  Elem* data_ = inline_;
+  std::size_t n_ = 0;
 };
 
 bool IsGroupKind(Kind k) {
@@ -192,7 +217,7 @@ struct PartChecker {
   }
 
   // C3 + C4: element list of `rest`.
-  bool Elements(std::string_view rest, std::vector<Elem>* elems) {
+  bool Elements(std::string_view rest, ElemList* elems) {
     std::size_t i = 0;
     while (i < rest.size()) {
       bool negate = false;
@@ -247,6 +272,13 @@ struct PartChecker {
         elems->push_back({Kind::kGeneric, 0});
         continue;
       }
+      // Most of a pattern is literal hex bytes: take them without the
+      // token analysis below.
+      if (i + 1 < rest.size() && IsHexDigit(rest[i]) && IsHexDigit(rest[i + 1])) {
+        elems->push_back({Kind::kLiteral, static_cast<std::uint8_t>(HexVal(rest[i]) * 16 + HexVal(rest[i + 1]))});
+        i += 2;
+        continue;
+      }
       if (i + 1 >= rest.size()) {
         return Fail(Code::kLintPatternBadHex, "odd number of hex characters in " + Quote(rest));
       }
@@ -272,8 +304,7 @@ struct PartChecker {
     }
     std::string_view rest;
     if (!StripAnchors(part, &rest)) return false;
-    std::vector<Elem> elems;
-    elems.reserve(rest.size());  // at most one element per character
+    ElemList elems(rest.size());
     if (!Elements(rest, &elems)) return false;
     if (elems.size() < 2) {
       return Fail(Code::kLintPatternTooShort,
@@ -364,9 +395,35 @@ bool CheckGapToken(std::string_view content, LineResult& result) {
 
 }  // namespace
 
+namespace {
+
+// Which of the characters that route a pattern a text contains, found in
+// one pass (patterns are short; one loop beats a search per character).
+enum : std::uint8_t { kHasBrace = 1, kHasStar = 2, kHasAcOnly = 4 };
+constexpr std::array<std::uint8_t, 256> kPatternCharTable = [] {
+  std::array<std::uint8_t, 256> t{};
+  t['{'] = kHasBrace;
+  t['*'] = kHasStar;
+  t['?'] = t['('] = t['['] = kHasAcOnly;  // a Boyer-Moore pattern has none of these
+  return t;
+}();
+
+std::uint8_t PatternChars(std::string_view s) {
+  std::uint8_t flags = 0;
+  for (const char c : s) flags |= kPatternCharTable[static_cast<unsigned char>(c)];
+  return flags;
+}
+
+}  // namespace
+
 void CheckBodyPattern(std::string_view pattern, const PatternContext& ctx, LineResult& result) {
-  std::string expanded;
-  const bool split = ExpandInlineGaps(pattern, &expanded);
+  // Without '{' there is nothing to expand: check the pattern in place.
+  std::string storage;
+  std::uint8_t chars = PatternChars(pattern);
+  const bool has_brace = (chars & kHasBrace) != 0;
+  const bool split = has_brace ? ExpandInlineGaps(pattern, &storage) : (chars & kHasStar) != 0;
+  const std::string_view expanded = has_brace ? std::string_view(storage) : pattern;
+  if (has_brace) chars = PatternChars(expanded);
   PartChecker checker{ctx, result};
   if (split) {
     std::vector<std::string_view> parts;
@@ -417,7 +474,7 @@ void CheckBodyPattern(std::string_view pattern, const PatternContext& ctx, LineR
       ctx.offset.find("VI") == std::string_view::npos && ctx.offset.find('$') == std::string_view::npos &&
       (ctx.target != 1 || (ctx.offset != "*" && ctx.offset.find(',') == std::string_view::npos));
   const bool bm = !ctx.always_ac && !ctx.has_modifiers && (ctx.target == 0 || ctx.target == 1) &&
-                  std::none_of(s.begin(), s.end(), [](char c) { return c == '?' || c == '(' || c == '['; }) &&
+                  (chars & kHasAcOnly) == 0 &&
                   offset_ok_for_bm;
   if (bm) {
     if (s.size() % 2 != 0 || !AllHex(s)) {

@@ -36,15 +36,27 @@ constexpr std::size_t kFuzzyHashLen = 16;
 
 // Splits on `sep`; from field `regex_from` on, an unescaped '/' toggles a
 // regex state in which `sep` does not split. The state persists over fields.
-std::vector<std::string_view> RegexAwareSplit(std::string_view s, char sep, std::size_t regex_from,
-                                              std::size_t max_fields) {
-  std::vector<std::string_view> out;
-  bool in_regex = false;
+Fields RegexAwareSplit(std::string_view s, char sep, std::size_t regex_from, std::size_t max_fields) {
+  Fields out;
   std::size_t start = 0;
-  for (std::size_t i = 0; i < s.size(); ++i) {
+  std::size_t i = 0;
+  // Before field `regex_from` a '/' means nothing: jump from sep to sep.
+  while (out.size() < regex_from) {
+    const std::size_t pos = s.find(sep, i);
+    if (pos == std::string_view::npos) {
+      out.push_back(s.substr(start));
+      return out;
+    }
+    out.push_back(s.substr(start, pos - start));
+    start = i = pos + 1;
+    if (out.size() == max_fields) return out;  // the rest is dropped
+  }
+  bool in_regex = false;
+  for (; i < s.size(); ++i) {
     const char c = s[i];
-    if (out.size() >= regex_from && c == '/' && (i == 0 || s[i - 1] != '\\')) in_regex = !in_regex;
-    if (c == sep && !in_regex) {
+    if (c == '/' && (i == 0 || s[i - 1] != '\\')) {
+      in_regex = !in_regex;
+    } else if (c == sep && !in_regex) {
       out.push_back(s.substr(start, i - start));
       start = i + 1;
       if (out.size() == max_fields) return out;  // the rest is dropped
@@ -102,7 +114,7 @@ class LdbChecker final : public LineChecker {
   }
 
   void CheckLine(std::string_view line, LineResult& r) override {
-    const std::vector<std::string_view> f = RegexAwareSplit(line, ';', 2, kMaxLdbFields);
+    const Fields f = RegexAwareSplit(line, ';', 2, kMaxLdbFields);
     if (f.size() < 4) {
       r.Fail(Code::kLintFieldCount, "logical signature needs Name;TDB;Logic;Subsig (found " +
                                         std::to_string(f.size()) + " fields)");
@@ -301,7 +313,7 @@ class LdbChecker final : public LineChecker {
   void CheckPcre(std::string_view s, std::uint32_t target, const Where& where,
                  LineResult& r) {
     // cli's tokenizer is given 5 slots; only the 2-token form has an offset.
-    const std::vector<std::string_view> t = RegexAwareSplit(s, ':', 0, 5);
+    const Fields t = RegexAwareSplit(s, ':', 0, 5);
     std::string_view offset;
     std::string_view pcre = t[0];
     if (t.size() == 2) {

@@ -3,6 +3,7 @@
 #ifndef CVDGUARD_SRC_LINT_LINT_INTERNAL_H_
 #define CVDGUARD_SRC_LINT_LINT_INTERNAL_H_
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -157,7 +158,15 @@ class Fields {
 Fields SplitFields(std::string_view s, char sep, std::size_t max_fields);
 // D(s) of SIGNATURES.md: every character is an ASCII digit (empty is true).
 bool AllDigits(std::string_view s);
-bool IsHexDigit(char c);
+inline constexpr std::array<std::uint8_t, 256> kHexDigitTable = [] {
+  std::array<std::uint8_t, 256> t{};
+  for (int c = '0'; c <= '9'; ++c) t[static_cast<std::size_t>(c)] = 1;
+  for (int c = 'a'; c <= 'f'; ++c) t[static_cast<std::size_t>(c)] = 1;
+  for (int c = 'A'; c <= 'F'; ++c) t[static_cast<std::size_t>(c)] = 1;
+  return t;
+}();
+// Inline: the pattern checks call it for every character.
+inline bool IsHexDigit(char c) { return kHexDigitTable[static_cast<unsigned char>(c)] != 0; }
 bool AllHex(std::string_view s);
 // C atoi() as glibc implements it: strtol (saturating at the 64-bit long
 // range), then truncated to int. Returned as the unsigned value the loaders

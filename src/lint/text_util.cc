@@ -78,18 +78,6 @@ bool AllDigits(std::string_view s) {
   return true;
 }
 
-namespace {
-constexpr std::array<std::uint8_t, 256> kHexTable = [] {
-  std::array<std::uint8_t, 256> t{};
-  for (int c = '0'; c <= '9'; ++c) t[static_cast<std::size_t>(c)] = 1;
-  for (int c = 'a'; c <= 'f'; ++c) t[static_cast<std::size_t>(c)] = 1;
-  for (int c = 'A'; c <= 'F'; ++c) t[static_cast<std::size_t>(c)] = 1;
-  return t;
-}();
-}  // namespace
-
-bool IsHexDigit(char c) { return kHexTable[static_cast<unsigned char>(c)] != 0; }
-
 bool AllHex(std::string_view s) {
   // Branch-free over the whole field: hash fields are random hex, where a
   // digit/letter branch mispredicts about every other character.
@@ -109,7 +97,7 @@ bool AllHex(std::string_view s) {
     if (hex != kHigh) return false;
   }
   unsigned ok = 1;
-  for (; i < s.size(); ++i) ok &= kHexTable[static_cast<unsigned char>(s[i])];
+  for (; i < s.size(); ++i) ok &= kHexDigitTable[static_cast<unsigned char>(s[i])];
   return ok != 0;
 }
 

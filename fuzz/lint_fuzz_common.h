@@ -39,7 +39,13 @@ inline Seen Run(const char* name, const internal::LintOptions& options, std::spa
                     : internal::CreateMemberLinter(name, options, std::move(sink));
   if (!linter) std::abort();  // every name used by the fuzzers is linted
   for (std::size_t i = 0; i < data.size(); i += chunk) {
-    linter->Update(data.subspan(i, std::min(chunk, data.size() - i)));
+    const std::span<const std::uint8_t> piece = data.subspan(i, std::min(chunk, data.size() - i));
+    // The segmenting linter also takes chunks it may keep: alternate both.
+    if (segment > 0 && (i / chunk) % 2 == 1) {
+      linter->UpdateOwned(std::vector<std::uint8_t>(piece.begin(), piece.end()));
+    } else {
+      linter->Update(piece);
+    }
   }
   linter->Finish();
   return seen;

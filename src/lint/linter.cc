@@ -58,7 +58,7 @@ class StreamingLinter final : public MemberLinter {
   }
 
   void Update(std::span<const std::uint8_t> bytes) override {
-    if (finished_) return;
+    if (finished_ || bytes.empty()) return;
     const auto* p = reinterpret_cast<const char*>(bytes.data());
     std::size_t n = bytes.size();
     // One scan of the whole chunk for NUL spares the common case (text
@@ -268,7 +268,8 @@ bool LintsInSegments(std::string_view member_name) {
 
 LintSegmentResult LintSegment(std::string_view member_name, const LintOptions& options,
                               std::uint64_t start_offset, std::uint64_t long_prefix,
-                              std::span<const std::uint8_t> bytes, bool member_end) {
+                              std::span<const std::uint8_t> bytes, std::span<const std::uint8_t> more,
+                              bool member_end) {
   LintSegmentResult out;
   std::unique_ptr<LineChecker> checker = MakeChecker(member_name, options);
   if (!checker) return out;
@@ -279,6 +280,7 @@ LintSegmentResult LintSegment(std::string_view member_name, const LintOptions& o
                          });
   linter.StartSegment(start_offset, long_prefix);
   linter.Update(bytes);
+  linter.Update(more);
   linter.FinishSegment(member_end, &out);
   return out;
 }

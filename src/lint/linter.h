@@ -61,6 +61,9 @@ class MemberLinter {
   // Member bytes in order, in chunks of any size. Results do not depend on the
   // chunking. Memory stays bounded: at most one (capped) line plus small state.
   virtual void Update(std::span<const std::uint8_t> bytes) = 0;
+  // The same for a buffer the linter may keep instead of copying (the
+  // segmenting linter hands it to a worker).
+  virtual void UpdateOwned(std::vector<std::uint8_t> bytes) { Update(bytes); }
   // Takes in the next segment of the member, linted apart by LintSegment(),
   // in member order, as if its bytes had been passed to Update(). Only for a
   // member whose lines are independent (LintsInSegments) and only between
@@ -85,16 +88,17 @@ bool LintsInSegments(std::string_view member_name);
 // that reaches it is "too long" whatever its bytes are.
 inline constexpr std::size_t kLintLongLine = 64 * 1024;
 
-// Lints one segment of a member: `bytes` start at a line start, at member
-// offset `start_offset` + `long_prefix`. `long_prefix` > 0 means the first
+// Lints one segment of a member: its bytes are `bytes` followed by `more`.
+// They start at a line start, at member offset `start_offset` + `long_prefix`. `long_prefix` > 0 means the first
 // line began `long_prefix` bytes earlier (those bytes are not given; the line
-// is then too long for any format). Unless `member_end`, `bytes` end with a
+// is then too long for any format). Unless `member_end`, they end with a
 // newline; at the member end an unterminated last line is judged as Finish()
 // would. Member-wide rules (empty member, end checks, the suppression
 // summary) are left to the MemberLinter that Absorb()s the result.
 LintSegmentResult LintSegment(std::string_view member_name, const LintOptions& options,
                               std::uint64_t start_offset, std::uint64_t long_prefix,
-                              std::span<const std::uint8_t> bytes, bool member_end);
+                              std::span<const std::uint8_t> bytes, std::span<const std::uint8_t> more,
+                              bool member_end);
 
 }  // namespace cvdguard::internal
 

@@ -104,6 +104,19 @@ class ParallelLinter final : public MemberLinter {
     }
   }
 
+  // A whole chunk with a newline goes to a worker as it is: the segment is
+  // the open line held so far, then the chunk up to its last newline.
+  void UpdateOwned(std::vector<std::uint8_t> bytes) override {
+    if (finished_) return;
+    const void* nl = long_ || bytes.empty() ? nullptr : memrchr(bytes.data(), '\n', bytes.size());
+    if (nl == nullptr) return Update(bytes);
+    const std::size_t k = static_cast<std::size_t>(static_cast<const std::uint8_t*>(nl) - bytes.data()) + 1;
+    std::vector<std::uint8_t> tail(bytes.begin() + static_cast<std::ptrdiff_t>(k), bytes.end());
+    bytes.resize(k);
+    scanned_ = tail.size();
+    Submit(std::exchange(buf_, std::move(tail)), std::move(bytes), /*member_end=*/false);
+  }
+
   void Absorb(LintSegmentResult result) override {
     if (finished_) return;
     DrainAll();
@@ -112,7 +125,7 @@ class ParallelLinter final : public MemberLinter {
 
   void Finish() override {
     if (finished_) return;
-    if (long_ || !buf_.empty()) Submit(std::exchange(buf_, {}), /*member_end=*/true);
+    if (long_ || !buf_.empty()) Submit(std::exchange(buf_, {}), {}, /*member_end=*/true);
     scanned_ = 0;
     DrainAll();
     finished_ = true;
@@ -142,21 +155,20 @@ class ParallelLinter final : public MemberLinter {
     tail.assign(buf_.begin() + static_cast<std::ptrdiff_t>(k), buf_.end());
     buf_.resize(k);
     scanned_ = tail.size();
-    Submit(std::exchange(buf_, std::move(tail)), /*member_end=*/false);
+    Submit(std::exchange(buf_, std::move(tail)), {}, /*member_end=*/false);
   }
 
-  // Queues `bytes`, which start at start_ + prefix_, and moves start_ past
-  // them.
-  void Submit(std::vector<std::uint8_t> bytes, bool member_end) {
+  // Queues the segment `bytes` then `more`, which starts at start_ +
+  // prefix_, and moves start_ past it.
+  void Submit(std::vector<std::uint8_t> bytes, std::vector<std::uint8_t> more, bool member_end) {
     const std::uint64_t start = start_;
     const std::uint64_t prefix = prefix_;
-    start_ += prefix_ + bytes.size();
+    start_ += prefix_ + bytes.size() + more.size();
     prefix_ = 0;
     long_ = false;
     auto task = std::make_shared<std::packaged_task<LintSegmentResult()>>(
-        [name = name_, options = options_, bytes = std::move(bytes), start, prefix, member_end] {
-          return LintSegment(name, options, start, prefix, bytes, member_end);
-        });
+        [name = name_, options = options_, bytes = std::move(bytes), more = std::move(more), start, prefix,
+         member_end] { return LintSegment(name, options, start, prefix, bytes, more, member_end); });
     in_flight_.push_back(task->get_future());
     workers_->Submit([task] { (*task)(); });
     // Merge what is done, in order; past the bound, wait for the oldest.

@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <condition_variable>
 #include <deque>
 #include <fstream>
@@ -38,6 +37,11 @@ struct PipelineHooks::State {
   void Data(std::span<const std::uint8_t> bytes) {
     if (sha) sha->Update(bytes);
     if (linter) linter->Update(bytes);
+  }
+  // The same for a chunk copy the linter may keep (and then empties).
+  void DataOwned(std::vector<std::uint8_t>* bytes) {
+    if (sha) sha->Update(*bytes);
+    if (linter) linter->UpdateOwned(std::move(*bytes));
   }
   void End() {
     if (sha) digests.push_back(sha->Final());
@@ -188,7 +192,7 @@ class PipelineHooks::MemberThread {
           state_->Begin(e.name, e.offset, options_);
           break;
         case Event::kData:
-          state_->Data(e.bytes);
+          state_->DataOwned(&e.bytes);
           break;
         case Event::kEnd:
           state_->End();
@@ -199,7 +203,8 @@ class PipelineHooks::MemberThread {
       }
       if (e.type == Event::kData) {
         std::lock_guard<std::mutex> lock(mu_);
-        if (free_.size() < kMaxQueued) free_.push_back(std::move(e.bytes));
+        // Unless the linter kept it (it is then empty), reuse the buffer.
+        if (e.bytes.capacity() > 0 && free_.size() < kMaxQueued) free_.push_back(std::move(e.bytes));
       }
     }
   }
@@ -220,8 +225,10 @@ PipelineHooks::~PipelineHooks() = default;
 void PipelineHooks::StartThread(const VerifyOptions& options) {
   if (thread_) return;
   if (options.lint) {
-    const char* env = getenv("CVDGUARD_LINT_THREADS");
-    workers_ = std::make_unique<LintWorkers>(env ? static_cast<unsigned>(atoi(env)) : 1u);
+    // One lint worker: with the member thread, which lints a queued segment
+    // whenever it would otherwise wait, the lint has two threads; more only
+    // added switching on two cores (measured, docs/performance.md).
+    workers_ = std::make_unique<LintWorkers>(1);
     state_->workers = workers_.get();
   }
   thread_ = std::make_unique<MemberThread>(state_.get(), options);

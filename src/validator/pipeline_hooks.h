@@ -25,9 +25,11 @@ class LintWorkers;
 // linter. Synchronous by default; after StartThread() they run on their own
 // thread, fed through a bounded queue of chunk copies (at most kMaxQueued x
 // kChunkBytes in flight), so a multi-core machine hashes and lints members
-// while the caller inflates and walks the tar. Results are identical either
-// way: one consumer sees every member's bytes in order, and findings and
-// digests are only collected after Finish().
+// while the caller inflates and walks the tar. There, formats without state
+// across lines are linted in line-aligned segments on a lint worker too
+// (lint/parallel_linter.h), merged back in order. Results are identical
+// either way: one consumer sees every member's bytes in order, and findings
+// and digests are only collected after Finish().
 class PipelineHooks {
  public:
   PipelineHooks();

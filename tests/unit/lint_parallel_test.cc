@@ -1,6 +1,7 @@
 // The segmenting linter (lint/parallel_linter.h) must report exactly what
 // the one-thread linter reports, whatever the segment size, the chunking of
-// the input and the number of worker threads.
+// the input, whether chunks are lent or handed over, and the number of
+// worker threads.
 #include <gtest/gtest.h>
 
 #include <random>
@@ -36,10 +37,12 @@ void ExpectSameAsOneThread(const std::string& name, const std::string& content) 
       for (LintWorkers* workers : {&inline_only, &two}) {
         for (const std::size_t segment : {1u, 10u, 100u, 4096u, 256u * 1024u}) {
           for (const std::size_t chunk : {0u, 7u, 5000u}) {
-            const auto got = LintMemberInSegments(name, content, options, segment, chunk, workers);
-            ASSERT_EQ(got, want) << name << " segment " << segment << " chunk " << chunk << " container "
-                                 << container << " flevel " << flevel << "\ngot:" << Describe(got)
-                                 << "\nwant:" << Describe(want);
+            for (const bool owned : {false, true}) {
+              const auto got = LintMemberInSegments(name, content, options, segment, chunk, workers, owned);
+              ASSERT_EQ(got, want) << name << " segment " << segment << " chunk " << chunk << " owned " << owned
+                                   << " container " << container << " flevel " << flevel
+                                   << "\ngot:" << Describe(got) << "\nwant:" << Describe(want);
+            }
           }
         }
       }
@@ -99,6 +102,7 @@ TEST(LintParallelTest, FindingCapsAndTheSuppressionCountAreMemberWide) {
   LintWorkers two(2);
   for (const std::size_t segment : {64u, 1000u, 30000u}) {
     EXPECT_EQ(LintMemberInSegments("x.ndb", content, options, segment, 4096, &two), want) << segment;
+    EXPECT_EQ(LintMemberInSegments("x.ndb", content, options, segment, 4096, &two, true), want) << segment;
   }
 }
 

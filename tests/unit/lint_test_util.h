@@ -52,10 +52,12 @@ inline std::vector<Reported> LintMember(std::string_view name, std::string_view 
 }
 
 // The same through the segmenting linter: segments of about `segment_bytes`
-// linted on `workers` and merged in order.
+// linted on `workers` and merged in order. `owned`: every other chunk is
+// handed over (UpdateOwned) instead of lent.
 inline std::vector<Reported> LintMemberInSegments(std::string_view name, std::string_view content,
                                                   const LintOptions& options, std::size_t segment_bytes,
-                                                  std::size_t chunk, LintWorkers* workers) {
+                                                  std::size_t chunk, LintWorkers* workers,
+                                                  bool owned = false) {
   std::vector<Reported> out;
   auto linter = CreateParallelMemberLinter(
       name, options,
@@ -66,8 +68,15 @@ inline std::vector<Reported> LintMemberInSegments(std::string_view name, std::st
   if (!linter) return out;
   const auto* p = reinterpret_cast<const std::uint8_t*>(content.data());
   const std::size_t step = chunk == 0 ? std::max<std::size_t>(content.size(), 1) : chunk;
+  bool hand_over = false;
   for (std::size_t i = 0; i < content.size(); i += step) {
-    linter->Update(std::span<const std::uint8_t>(p + i, std::min(step, content.size() - i)));
+    const std::span<const std::uint8_t> piece(p + i, std::min(step, content.size() - i));
+    hand_over = owned && !hand_over;
+    if (hand_over) {
+      linter->UpdateOwned(std::vector<std::uint8_t>(piece.begin(), piece.end()));
+    } else {
+      linter->Update(piece);
+    }
   }
   linter->Finish();
   return out;

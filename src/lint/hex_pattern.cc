@@ -28,7 +28,7 @@ enum class Kind : std::uint8_t { kLiteral, kAny, kNibble, kByteSet, kStringSet, 
 
 struct Elem {
   Kind kind;
-  std::uint8_t value;  // literal byte value
+  bool nonzero;  // a literal byte other than 00 (the only use of its value)
 };
 
 // The elements of one pattern part: at most one per character. Parts are
@@ -73,11 +73,8 @@ bool IsByteToken(std::string_view t) {
   return a && b;
 }
 
-int HexVal(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return c - 'A' + 10;
-}
+// Whether the literal byte of two hex digits is not 00.
+bool NonZeroByte(char hi, char lo) { return hi != '0' || lo != '0'; }
 
 // Finds the ')' matching the '(' at `open`; counts '(' inside it.
 std::size_t MatchParen(std::string_view s, std::size_t open, std::size_t* inner_opens) {
@@ -240,7 +237,7 @@ struct PartChecker {
         i = close + 1;
         if (content == "B" || content == "L" || content == "W") {
           const bool at_edge = start == 0 || close + 1 == rest.size();
-          if (!at_edge) elems->push_back({Kind::kSpecial, 0});
+          if (!at_edge) elems->push_back({Kind::kSpecial, false});
           continue;
         }
         const std::vector<std::string_view> branches = SplitTopLevelBars(content);
@@ -254,7 +251,7 @@ struct PartChecker {
               return Fail(Code::kLintPatternBadHex, "alternative " + Quote(b) + " is not whole hex bytes");
             }
           }
-          elems->push_back({branches[0].size() == 2 ? Kind::kByteSet : Kind::kStringSet, 0});
+          elems->push_back({branches[0].size() == 2 ? Kind::kByteSet : Kind::kStringSet, false});
           continue;
         }
         if (negate) {
@@ -269,13 +266,13 @@ struct PartChecker {
         for (std::string_view b : branches) {
           if (!ValidGenericBranch(b, &why)) return Fail(Code::kLintPatternBadHex, why + " in " + Quote(content));
         }
-        elems->push_back({Kind::kGeneric, 0});
+        elems->push_back({Kind::kGeneric, false});
         continue;
       }
       // Most of a pattern is literal hex bytes: take them without the
       // token analysis below.
       if (i + 1 < rest.size() && IsHexDigit(rest[i]) && IsHexDigit(rest[i + 1])) {
-        elems->push_back({Kind::kLiteral, static_cast<std::uint8_t>(HexVal(rest[i]) * 16 + HexVal(rest[i + 1]))});
+        elems->push_back({Kind::kLiteral, NonZeroByte(rest[i], rest[i + 1])});
         i += 2;
         continue;
       }
@@ -287,11 +284,11 @@ struct PartChecker {
         return Fail(Code::kLintPatternBadHex, "invalid character in hex pattern " + Quote(rest));
       }
       if (t == "??") {
-        elems->push_back({Kind::kAny, 0});
+        elems->push_back({Kind::kAny, false});
       } else if (t[0] == '?' || t[1] == '?') {
-        elems->push_back({Kind::kNibble, 0});
+        elems->push_back({Kind::kNibble, false});
       } else {
-        elems->push_back({Kind::kLiteral, static_cast<std::uint8_t>(HexVal(t[0]) * 16 + HexVal(t[1]))});
+        elems->push_back({Kind::kLiteral, NonZeroByte(t[0], t[1])});
       }
       i += 2;
     }
@@ -336,7 +333,7 @@ struct PartChecker {
     bool all_zero = true;
     for (std::size_t j = 0; j < head; ++j) {
       if (elems[j].kind != Kind::kLiteral) wild = true;
-      if (elems[j].kind != Kind::kLiteral || elems[j].value != 0) all_zero = false;
+      if (elems[j].kind != Kind::kLiteral || elems[j].nonzero) all_zero = false;
     }
     if (wild || all_zero) {
       bool pair = false;

@@ -520,8 +520,13 @@ class LdbChecker final : public LineChecker {
       if (r.done()) return;
     }
     auto check = [&](bool widen) {
-      std::string p = widen ? Widen(hex) : std::string(hex);
-      if (fullword) p = FullWord(p);
+      // Only a modifier rewrites the pattern; the common case checks it in place.
+      std::string rewritten;
+      if (widen || fullword) {
+        rewritten = widen ? Widen(hex) : std::string(hex);
+        if (fullword) rewritten = FullWord(rewritten);
+      }
+      const std::string_view p = widen || fullword ? std::string_view(rewritten) : hex;
       LineResult sub;
       CheckBodyPattern(p, ctx, sub);
       for (const Issue& issue : sub.issues()) {

@@ -26,7 +26,10 @@ bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
 LogicResult ParseLogic(std::string_view s) {
   LogicResult out;
-  std::vector<std::pair<std::size_t, std::size_t>> work;  // [begin, end)
+  // [begin, end) ranges still to parse. Kept per thread: one allocation
+  // instead of one per line (the function is not reentrant).
+  thread_local std::vector<std::pair<std::size_t, std::size_t>> work;
+  work.clear();
   work.emplace_back(0, s.size());
   std::uint64_t steps = 0;
   std::uint32_t max_index = 0;

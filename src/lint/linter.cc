@@ -224,10 +224,6 @@ std::string LowerExtension(std::string_view name) {
   return ext;
 }
 
-}  // namespace
-
-namespace {
-
 std::unique_ptr<LineChecker> MakeChecker(std::string_view member_name, const LintOptions& options) {
   const std::string ext = LowerExtension(member_name);
   const lint::Flevel fl{options.engine_flevel};

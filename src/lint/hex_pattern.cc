@@ -2,7 +2,6 @@
 // 3.3 (BM/AC routing), 3.4 (AC steps C1-C7) and 3.5 (offsets).
 #include "lint/hex_pattern.h"
 
-#include <algorithm>
 #include <array>
 #include <charconv>
 #include <string>
@@ -390,10 +389,6 @@ bool CheckGapToken(std::string_view content, LineResult& result) {
   return true;
 }
 
-}  // namespace
-
-namespace {
-
 // Which of the characters that route a pattern a text contains, found in
 // one pass (patterns are short; one loop beats a search per character).
 enum : std::uint8_t { kHasBrace = 1, kHasStar = 2, kHasAcOnly = 4 };
@@ -416,15 +411,17 @@ std::uint8_t PatternChars(std::string_view s) {
 void CheckBodyPattern(std::string_view pattern, const PatternContext& ctx, LineResult& result) {
   // Without '{' there is nothing to expand: check the pattern in place.
   std::string storage;
+  std::string_view s = pattern;
   std::uint8_t chars = PatternChars(pattern);
-  const bool has_brace = (chars & kHasBrace) != 0;
-  const bool split = has_brace ? ExpandInlineGaps(pattern, &storage) : (chars & kHasStar) != 0;
-  const std::string_view expanded = has_brace ? std::string_view(storage) : pattern;
-  if (has_brace) chars = PatternChars(expanded);
+  bool split = (chars & kHasStar) != 0;
+  if ((chars & kHasBrace) != 0) {
+    split = ExpandInlineGaps(pattern, &storage);
+    s = storage;
+    chars = PatternChars(s);
+  }
   PartChecker checker{ctx, result};
   if (split) {
     std::vector<std::string_view> parts;
-    const std::string_view s(expanded);
     std::size_t depth = 0;
     std::size_t start = 0;
     for (std::size_t i = 0; i < s.size(); ++i) {
@@ -466,7 +463,6 @@ void CheckBodyPattern(std::string_view pattern, const PatternContext& ctx, LineR
     }
     return;
   }
-  const std::string_view s(expanded);
   const bool offset_ok_for_bm =
       ctx.offset.find("VI") == std::string_view::npos && ctx.offset.find('$') == std::string_view::npos &&
       (ctx.target != 1 || (ctx.offset != "*" && ctx.offset.find(',') == std::string_view::npos));

@@ -522,11 +522,12 @@ class LdbChecker final : public LineChecker {
     auto check = [&](bool widen) {
       // Only a modifier rewrites the pattern; the common case checks it in place.
       std::string rewritten;
+      std::string_view p = hex;
       if (widen || fullword) {
         rewritten = widen ? Widen(hex) : std::string(hex);
         if (fullword) rewritten = FullWord(rewritten);
+        p = rewritten;
       }
-      const std::string_view p = widen || fullword ? std::string_view(rewritten) : hex;
       LineResult sub;
       CheckBodyPattern(p, ctx, sub);
       for (const Issue& issue : sub.issues()) {

@@ -61,7 +61,7 @@ struct FormatTraits {
   bool comments = true;         // a '#' at byte 0 makes a comment line
   bool empty_fails = true;      // a member without any line is refused
   bool header_only = false;     // only line 1 is parsed; later lines get CheckLaterLine (.cbc)
-  bool independent_lines = true;  // no state across lines (false: .ftm's CheckEnd)
+  bool independent_lines = true;  // no state across lines (false: .ftm, .ign/.ign2, .idb)
 };
 
 // Parses one format. Implementations are small state machines; they never

@@ -89,11 +89,11 @@ bool LintsInSegments(std::string_view member_name);
 inline constexpr std::size_t kLintLongLine = 64 * 1024;
 
 // Lints one segment of a member: its bytes are `bytes` followed by `more`.
-// They start at a line start, at member offset `start_offset` + `long_prefix`. `long_prefix` > 0 means the first
-// line began `long_prefix` bytes earlier (those bytes are not given; the line
-// is then too long for any format). Unless `member_end`, they end with a
-// newline; at the member end an unterminated last line is judged as Finish()
-// would. Member-wide rules (empty member, end checks, the suppression
+// They start at a line start, at member offset `start_offset` + `long_prefix`.
+// `long_prefix` > 0 means the first line began `long_prefix` bytes earlier
+// (those bytes are not given; the line is then too long for any format).
+// Unless `member_end`, they end with a newline; at the member end an
+// unterminated last line is judged as Finish() would. Member-wide rules (empty member, end checks, the suppression
 // summary) are left to the MemberLinter that Absorb()s the result.
 LintSegmentResult LintSegment(std::string_view member_name, const LintOptions& options,
                               std::uint64_t start_offset, std::uint64_t long_prefix,

@@ -108,13 +108,9 @@ class ParallelLinter final : public MemberLinter {
   // the open line held so far, then the chunk up to its last newline.
   void UpdateOwned(std::vector<std::uint8_t> bytes) override {
     if (finished_) return;
-    const void* nl = long_ || bytes.empty() ? nullptr : memrchr(bytes.data(), '\n', bytes.size());
-    if (nl == nullptr) return Update(bytes);
-    const std::size_t k = static_cast<std::size_t>(static_cast<const std::uint8_t*>(nl) - bytes.data()) + 1;
-    std::vector<std::uint8_t> tail(bytes.begin() + static_cast<std::ptrdiff_t>(k), bytes.end());
-    bytes.resize(k);
-    scanned_ = tail.size();
-    Submit(std::exchange(buf_, std::move(tail)), std::move(bytes), /*member_end=*/false);
+    const std::size_t end = long_ ? 0 : EndOfLastLine(bytes, 0);
+    if (end == 0) return Update(bytes);
+    SubmitThrough(std::move(bytes), end);
   }
 
   void Absorb(LintSegmentResult result) override {
@@ -133,11 +129,26 @@ class ParallelLinter final : public MemberLinter {
   }
 
  private:
+  // One past the last newline in bytes[from, size), or 0 if there is none.
+  static std::size_t EndOfLastLine(const std::vector<std::uint8_t>& bytes, std::size_t from) {
+    const void* nl = from < bytes.size() ? memrchr(bytes.data() + from, '\n', bytes.size() - from) : nullptr;
+    return nl == nullptr ? 0 : static_cast<std::size_t>(static_cast<const std::uint8_t*>(nl) - bytes.data()) + 1;
+  }
+
+  // Submits buf_, then `bytes` up to `end` (one past a newline), as one
+  // segment; the rest of `bytes` becomes buf_, the new open line.
+  void SubmitThrough(std::vector<std::uint8_t> bytes, std::size_t end) {
+    std::vector<std::uint8_t> tail(bytes.begin() + static_cast<std::ptrdiff_t>(end), bytes.end());
+    bytes.resize(end);
+    scanned_ = tail.size();
+    Submit(std::exchange(buf_, std::move(tail)), std::move(bytes), /*member_end=*/false);
+  }
+
   // Sends the buffer up to its last newline as a segment; keeps the rest.
   void Cut() {
     // buf_[0, scanned_) is known to hold no newline.
-    const void* nl = memrchr(buf_.data() + scanned_, '\n', buf_.size() - scanned_);
-    if (nl == nullptr) {
+    const std::size_t end = EndOfLastLine(buf_, scanned_);
+    if (end == 0) {
       // One open line, not yet ended: past kLintLongLine it is too long for
       // any format that lints in segments, and only its length is kept.
       scanned_ = buf_.size();
@@ -149,13 +160,7 @@ class ParallelLinter final : public MemberLinter {
       }
       return;
     }
-    const std::size_t k = static_cast<std::size_t>(static_cast<const std::uint8_t*>(nl) - buf_.data()) + 1;
-    std::vector<std::uint8_t> tail;
-    tail.reserve(segment_bytes_);
-    tail.assign(buf_.begin() + static_cast<std::ptrdiff_t>(k), buf_.end());
-    buf_.resize(k);
-    scanned_ = tail.size();
-    Submit(std::exchange(buf_, std::move(tail)), {}, /*member_end=*/false);
+    SubmitThrough(std::exchange(buf_, {}), end);
   }
 
   // Queues the segment `bytes` then `more`, which starts at start_ +

@@ -32,40 +32,17 @@ inline std::ostream& operator<<(std::ostream& os, const Reported& r) {
             << ": " << r.message;
 }
 
-// Lints `content` as member `name`, fed in chunks of `chunk` bytes (0 = all
-// at once). Returns the findings in order.
-inline std::vector<Reported> LintMember(std::string_view name, std::string_view content,
-                                        const LintOptions& options = {}, std::size_t chunk = 0) {
-  std::vector<Reported> out;
-  auto linter = CreateMemberLinter(
-      name, options, [&](Code c, Severity s, std::uint64_t line, std::uint64_t off, std::string msg) {
-        out.push_back({c, s, line, off, std::move(msg)});
-      });
-  if (!linter) return out;
-  const auto* p = reinterpret_cast<const std::uint8_t*>(content.data());
-  const std::size_t step = chunk == 0 ? std::max<std::size_t>(content.size(), 1) : chunk;
-  for (std::size_t i = 0; i < content.size(); i += step) {
-    linter->Update(std::span<const std::uint8_t>(p + i, std::min(step, content.size() - i)));
-  }
-  linter->Finish();
-  return out;
+// A sink that appends to `out`.
+inline LintSink CollectInto(std::vector<Reported>* out) {
+  return [out](Code c, Severity s, std::uint64_t line, std::uint64_t off, std::string msg) {
+    out->push_back({c, s, line, off, std::move(msg)});
+  };
 }
 
-// The same through the segmenting linter: segments of about `segment_bytes`
-// linted on `workers` and merged in order. `owned`: every other chunk is
-// handed over (UpdateOwned) instead of lent.
-inline std::vector<Reported> LintMemberInSegments(std::string_view name, std::string_view content,
-                                                  const LintOptions& options, std::size_t segment_bytes,
-                                                  std::size_t chunk, LintWorkers* workers,
-                                                  bool owned = false) {
-  std::vector<Reported> out;
-  auto linter = CreateParallelMemberLinter(
-      name, options,
-      [&](Code c, Severity s, std::uint64_t line, std::uint64_t off, std::string msg) {
-        out.push_back({c, s, line, off, std::move(msg)});
-      },
-      workers, segment_bytes);
-  if (!linter) return out;
+// Feeds `content` to `linter` in chunks of `chunk` bytes (0 = all at once),
+// then finishes it. `owned`: every other chunk is handed over (UpdateOwned)
+// instead of lent.
+inline void Feed(MemberLinter* linter, std::string_view content, std::size_t chunk, bool owned = false) {
   const auto* p = reinterpret_cast<const std::uint8_t*>(content.data());
   const std::size_t step = chunk == 0 ? std::max<std::size_t>(content.size(), 1) : chunk;
   bool hand_over = false;
@@ -79,6 +56,27 @@ inline std::vector<Reported> LintMemberInSegments(std::string_view name, std::st
     }
   }
   linter->Finish();
+}
+
+// Lints `content` as member `name`, fed in chunks of `chunk` bytes (0 = all
+// at once). Returns the findings in order.
+inline std::vector<Reported> LintMember(std::string_view name, std::string_view content,
+                                        const LintOptions& options = {}, std::size_t chunk = 0) {
+  std::vector<Reported> out;
+  if (auto linter = CreateMemberLinter(name, options, CollectInto(&out))) Feed(linter.get(), content, chunk);
+  return out;
+}
+
+// The same through the segmenting linter: segments of about `segment_bytes`
+// linted on `workers` and merged in order; `owned` as for Feed().
+inline std::vector<Reported> LintMemberInSegments(std::string_view name, std::string_view content,
+                                                  const LintOptions& options, std::size_t segment_bytes,
+                                                  std::size_t chunk, LintWorkers* workers,
+                                                  bool owned = false) {
+  std::vector<Reported> out;
+  if (auto linter = CreateParallelMemberLinter(name, options, CollectInto(&out), workers, segment_bytes)) {
+    Feed(linter.get(), content, chunk, owned);
+  }
   return out;
 }
 

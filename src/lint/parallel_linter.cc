@@ -70,11 +70,12 @@ constexpr std::size_t kMaxInFlight = 4;
 class ParallelLinter final : public MemberLinter {
  public:
   ParallelLinter(std::unique_ptr<MemberLinter> merger, std::string_view name, const LintOptions& options,
-                 LintWorkers* workers, std::size_t segment_bytes)
+                 LintWorkers* workers, std::size_t segment_bytes, BufferPool* spent)
       : merger_(std::move(merger)),
         name_(name),
         options_(options),
         workers_(workers),
+        spent_(spent),
         segment_bytes_(std::max<std::size_t>(segment_bytes, 1)) {}
 
   void Update(std::span<const std::uint8_t> bytes) override {
@@ -97,7 +98,10 @@ class ParallelLinter final : public MemberLinter {
       // one large Update() never builds one large buffer.
       const std::size_t want = buf_.size() < segment_bytes_ ? segment_bytes_ - buf_.size() : segment_bytes_;
       const std::size_t n = std::min(want, bytes.size());
-      if (buf_.capacity() == 0) buf_.reserve(segment_bytes_);
+      if (buf_.capacity() == 0) {
+        if (spent_ != nullptr) buf_ = spent_->Take();
+        buf_.reserve(segment_bytes_);
+      }
       buf_.insert(buf_.end(), bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(n));
       bytes = bytes.subspan(n);
       if (buf_.size() >= segment_bytes_) Cut();
@@ -173,7 +177,14 @@ class ParallelLinter final : public MemberLinter {
     long_ = false;
     auto task = std::make_shared<std::packaged_task<LintSegmentResult()>>(
         [name = name_, options = options_, bytes = std::move(bytes), more = std::move(more), start, prefix,
-         member_end] { return LintSegment(name, options, start, prefix, bytes, more, member_end); });
+         member_end, spent = spent_]() mutable {
+          LintSegmentResult result = LintSegment(name, options, start, prefix, bytes, more, member_end);
+          if (spent != nullptr) {
+            spent->Give(std::move(bytes));
+            spent->Give(std::move(more));
+          }
+          return result;
+        });
     in_flight_.push_back(task->get_future());
     workers_->Submit([task] { (*task)(); });
     // Merge what is done, in order; past the bound, wait for the oldest.
@@ -203,6 +214,7 @@ class ParallelLinter final : public MemberLinter {
   std::string name_;
   LintOptions options_;
   LintWorkers* workers_;
+  BufferPool* spent_;
   std::size_t segment_bytes_;
   std::vector<std::uint8_t> buf_;  // bytes from member offset start_ + prefix_
   std::size_t scanned_ = 0;        // leading bytes of buf_ without a newline
@@ -217,10 +229,12 @@ class ParallelLinter final : public MemberLinter {
 
 std::unique_ptr<MemberLinter> CreateParallelMemberLinter(std::string_view member_name,
                                                          const LintOptions& options, LintSink sink,
-                                                         LintWorkers* workers, std::size_t segment_bytes) {
+                                                         LintWorkers* workers, std::size_t segment_bytes,
+                                                         BufferPool* spent) {
   std::unique_ptr<MemberLinter> merger = CreateMemberLinter(member_name, options, std::move(sink));
   if (merger == nullptr || workers == nullptr || !LintsInSegments(member_name)) return merger;
-  return std::make_unique<ParallelLinter>(std::move(merger), member_name, options, workers, segment_bytes);
+  return std::make_unique<ParallelLinter>(std::move(merger), member_name, options, workers, segment_bytes,
+                                          spent);
 }
 
 }  // namespace cvdguard::internal

@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/buffer_pool.h"
 #include "cvdguard/validator.h"
 #include "header/header.h"
 #include "lint/linter.h"
@@ -24,6 +25,11 @@ namespace cvdguard::internal {
 
 namespace {
 constexpr std::uint32_t kDefaultLintFlevel = 216;
+// The member thread's chunks, which are also the lint segments.
+constexpr std::size_t kChunkBytes = 256 * 1024;
+// Queued chunks, segments in flight and one filling; the rest are freed.
+constexpr std::size_t kMaxQueuedChunks = 8;
+constexpr std::size_t kMaxSpareChunks = kMaxQueuedChunks + 6;
 }  // namespace
 
 struct PipelineHooks::State {
@@ -32,6 +38,7 @@ struct PipelineHooks::State {
   std::optional<Sha256> sha;          // of the open member
   std::unique_ptr<MemberLinter> linter;
   LintWorkers* workers = nullptr;  // set on the threaded path: lint in segments
+  BufferPool* chunks = nullptr;    // where the segments' spent chunks go
 
   void Begin(const std::string& name, std::uint64_t data_tar_offset, const VerifyOptions& options);
   void Data(std::span<const std::uint8_t> bytes) {
@@ -86,7 +93,8 @@ void PipelineHooks::State::Begin(const std::string& name, std::uint64_t data_tar
         f.message = std::move(message);
         findings.push_back(std::move(f));
       };
-  linter = workers ? CreateParallelMemberLinter(name, lint_options, std::move(sink), workers)
+  linter = workers ? CreateParallelMemberLinter(name, lint_options, std::move(sink), workers,
+                                                      kChunkBytes, chunks)
                    : CreateMemberLinter(name, lint_options, std::move(sink));
   if (!linter) {
     Finding f;
@@ -103,8 +111,8 @@ void PipelineHooks::State::Begin(const std::string& name, std::uint64_t data_tar
 // linted format.
 class PipelineHooks::MemberThread {
  public:
-  MemberThread(State* state, const VerifyOptions& options)
-      : state_(state), options_(options), thread_([this] { Run(); }) {}
+  MemberThread(State* state, const VerifyOptions& options, BufferPool* chunks)
+      : state_(state), options_(options), chunks_(chunks), thread_([this] { Run(); }) {}
   ~MemberThread() { Stop(); }
 
   void Begin(const std::string& name, std::uint64_t data_tar_offset) {
@@ -118,7 +126,7 @@ class PipelineHooks::MemberThread {
   void Data(std::span<const std::uint8_t> bytes) {
     while (!bytes.empty()) {
       if (pending_.bytes.empty()) {
-        pending_.bytes = TakeBuffer();
+        pending_.bytes = chunks_->Take();
         pending_.bytes.reserve(kChunkBytes);
       }
       const std::size_t n = std::min(bytes.size(), kChunkBytes - pending_.bytes.size());
@@ -145,9 +153,6 @@ class PipelineHooks::MemberThread {
   }
 
  private:
-  static constexpr std::size_t kChunkBytes = 256 * 1024;
-  static constexpr std::size_t kMaxQueued = 8;
-
   struct Event {
     enum Type { kBegin, kData, kEnd, kStop } type = kData;
     std::string name;
@@ -155,14 +160,6 @@ class PipelineHooks::MemberThread {
     std::vector<std::uint8_t> bytes;
   };
 
-  std::vector<std::uint8_t> TakeBuffer() {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (free_.empty()) return {};
-    std::vector<std::uint8_t> b = std::move(free_.back());
-    free_.pop_back();
-    b.clear();
-    return b;
-  }
   void Flush() {
     if (pending_.bytes.empty()) return;
     Event e;
@@ -173,7 +170,7 @@ class PipelineHooks::MemberThread {
   }
   void Push(Event e) {
     std::unique_lock<std::mutex> lock(mu_);
-    room_.wait(lock, [this] { return queue_.size() < kMaxQueued; });
+    room_.wait(lock, [this] { return queue_.size() < kMaxQueuedChunks; });
     queue_.push_back(std::move(e));
     ready_.notify_one();
   }
@@ -201,21 +198,19 @@ class PipelineHooks::MemberThread {
           state_->Drop();
           return;
       }
-      if (e.type == Event::kData) {
-        std::lock_guard<std::mutex> lock(mu_);
-        // Unless the linter kept it (it is then empty), reuse the buffer.
-        if (e.bytes.capacity() > 0 && free_.size() < kMaxQueued) free_.push_back(std::move(e.bytes));
-      }
+      // Unless the linter kept it (it then comes back from the lint job),
+      // reuse the chunk.
+      if (e.type == Event::kData) chunks_->Give(std::move(e.bytes));
     }
   }
 
   State* state_;
   const VerifyOptions& options_;
+  BufferPool* chunks_;
   Event pending_;
   std::mutex mu_;
   std::condition_variable ready_, room_;
   std::deque<Event> queue_;
-  std::vector<std::vector<std::uint8_t>> free_;
   std::thread thread_;
 };
 
@@ -224,6 +219,8 @@ PipelineHooks::~PipelineHooks() = default;
 
 void PipelineHooks::StartThread(const VerifyOptions& options) {
   if (thread_) return;
+  chunks_ = std::make_unique<BufferPool>(kMaxSpareChunks, kChunkBytes);
+  state_->chunks = chunks_.get();
   if (options.lint) {
     // One lint worker: with the member thread, which lints a queued segment
     // whenever it would otherwise wait, the lint has two threads; more only
@@ -231,7 +228,7 @@ void PipelineHooks::StartThread(const VerifyOptions& options) {
     workers_ = std::make_unique<LintWorkers>(1);
     state_->workers = workers_.get();
   }
-  thread_ = std::make_unique<MemberThread>(state_.get(), options);
+  thread_ = std::make_unique<MemberThread>(state_.get(), options, chunks_.get());
 }
 
 void PipelineHooks::BeginMember(const std::string& name, std::uint64_t data_tar_offset,

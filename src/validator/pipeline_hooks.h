@@ -19,6 +19,7 @@ class Validator;
 
 namespace cvdguard::internal {
 
+class BufferPool;
 class LintWorkers;
 
 // The member-stream stages: each member's SHA-256 and the signature line
@@ -52,7 +53,9 @@ class PipelineHooks {
  private:
   struct State;
   class MemberThread;
-  // Declared first so it goes last: the member thread's linter queues on it.
+  // Declared first so they go last: the member thread's chunks come from
+  // the pool and go back to it from the lint jobs queued on the workers.
+  std::unique_ptr<BufferPool> chunks_;
   std::unique_ptr<LintWorkers> workers_;
   std::unique_ptr<State> state_;
   std::unique_ptr<MemberThread> thread_;

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <memory>
 #include <span>
 #include <string>
 #include <tuple>
@@ -42,7 +43,8 @@ inline Seen Run(const char* name, const internal::LintOptions& options, std::spa
     const std::span<const std::uint8_t> piece = data.subspan(i, std::min(chunk, data.size() - i));
     // The segmenting linter also takes chunks it may keep: alternate both.
     if (segment > 0 && (i / chunk) % 2 == 1) {
-      linter->UpdateOwned(std::vector<std::uint8_t>(piece.begin(), piece.end()));
+      auto copy = std::make_shared<const std::vector<std::uint8_t>>(piece.begin(), piece.end());
+      linter->UpdateShared(*copy, copy);
     } else {
       linter->Update(piece);
     }

@@ -33,6 +33,23 @@ GzipInflater::GzipInflater(std::uint64_t file_offset, std::uint64_t max_output, 
 
 GzipInflater::~GzipInflater() = default;
 
+void GzipInflater::UseBlocks(std::shared_ptr<BlockPool> blocks) {
+  blocks_ = std::move(blocks);
+  block_ = nullptr;
+  out_ = {};
+}
+
+std::shared_ptr<const void> GzipInflater::KeepFor(std::span<const std::uint8_t> bytes) const {
+  if (block_ == nullptr || bytes.empty()) return nullptr;
+  // Addresses, not pointers: `bytes` may point anywhere.
+  const auto begin = reinterpret_cast<std::uintptr_t>(block_.get());
+  const auto at = reinterpret_cast<std::uintptr_t>(bytes.data());
+  if (at < begin || at - begin > blocks_->block_bytes() || bytes.size() > blocks_->block_bytes() - (at - begin)) {
+    return nullptr;
+  }
+  return block_;
+}
+
 void GzipInflater::Fail(Code code, std::uint64_t offset, std::string message) {
   state_ = State::kFailed;
   Finding f = MakeFinding(code, std::move(message));
@@ -216,10 +233,16 @@ void GzipInflater::EnterTrailer() {
 // the deflate data or an error.
 DeflateDecoder::Status GzipInflater::DecodeStep(std::span<const std::uint8_t>* in,
                                                 std::size_t* produced) {
+  std::span<std::uint8_t> out(out_);
+  if (blocks_ != nullptr) {
+    if (block_ == nullptr || block_emitted_) block_ = blocks_->Take();
+    out = {block_.get(), blocks_->block_bytes()};
+  }
   const std::size_t before = in->size();
-  const DeflateDecoder::Status st = decoder_->Decode(in, out_, produced);
+  const DeflateDecoder::Status st = decoder_->Decode(in, out, produced);
   total_in_ += before - in->size();
-  Emit({out_.data(), *produced});
+  block_emitted_ = *produced > 0;
+  Emit({out.data(), *produced});
   if (state_ != State::kRunning) return st;
   if (st == DeflateDecoder::Status::kError) {
     // Decoders notice an error at a point that depends on their read-ahead

@@ -14,6 +14,7 @@
 
 #include "archive/deflate_decoder.h"
 #include "archive/sink.h"
+#include "core/block_pool.h"
 #include "cvdguard/options.h"
 
 namespace cvdguard::internal {
@@ -35,6 +36,13 @@ class GzipInflater {
 
   void Update(std::span<const std::uint8_t> in);
   void Finish();
+  // From now on, inflate into blocks of `blocks` (one per decoder call)
+  // rather than into one buffer of its own, so that what it emits can be
+  // kept by other threads without a copy (KeepFor).
+  void UseBlocks(std::shared_ptr<BlockPool> blocks);
+  // During a DataSink call: a reference that keeps `bytes` valid, if they
+  // lie in the current block; else null.
+  std::shared_ptr<const void> KeepFor(std::span<const std::uint8_t> bytes) const;
   bool failed() const { return state_ == State::kFailed; }
   bool ended() const { return state_ == State::kEnded; }
   std::uint64_t total_in() const { return total_in_; }
@@ -74,6 +82,9 @@ class GzipInflater {
   DataSink data_;
   FindingSink findings_;
   std::vector<std::uint8_t> out_;
+  std::shared_ptr<BlockPool> blocks_;
+  std::shared_ptr<std::uint8_t[]> block_;  // the block decoded into last
+  bool block_emitted_ = false;              // it was emitted: take a fresh one
 };
 
 // Compresses bytes into one gzip member (MTIME 0, no name), as sigtool does.

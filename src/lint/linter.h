@@ -61,9 +61,12 @@ class MemberLinter {
   // Member bytes in order, in chunks of any size. Results do not depend on the
   // chunking. Memory stays bounded: at most one (capped) line plus small state.
   virtual void Update(std::span<const std::uint8_t> bytes) = 0;
-  // The same for a buffer the linter may keep instead of copying (the
-  // segmenting linter hands it to a worker).
-  virtual void UpdateOwned(std::vector<std::uint8_t> bytes) { Update(bytes); }
+  // The same for bytes the linter may keep instead of copying, for as long
+  // as it holds `keep` (the segmenting linter hands them to a worker).
+  virtual void UpdateShared(std::span<const std::uint8_t> bytes, std::shared_ptr<const void> keep) {
+    (void)keep;
+    Update(bytes);
+  }
   // Takes in the next segment of the member, linted apart by LintSegment(),
   // in member order, as if its bytes had been passed to Update(). Only for a
   // member whose lines are independent (LintsInSegments) and only between

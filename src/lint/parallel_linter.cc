@@ -70,12 +70,11 @@ constexpr std::size_t kMaxInFlight = 4;
 class ParallelLinter final : public MemberLinter {
  public:
   ParallelLinter(std::unique_ptr<MemberLinter> merger, std::string_view name, const LintOptions& options,
-                 LintWorkers* workers, std::size_t segment_bytes, BufferPool* spent)
+                 LintWorkers* workers, std::size_t segment_bytes)
       : merger_(std::move(merger)),
         name_(name),
         options_(options),
         workers_(workers),
-        spent_(spent),
         segment_bytes_(std::max<std::size_t>(segment_bytes, 1)) {}
 
   void Update(std::span<const std::uint8_t> bytes) override {
@@ -98,23 +97,22 @@ class ParallelLinter final : public MemberLinter {
       // one large Update() never builds one large buffer.
       const std::size_t want = buf_.size() < segment_bytes_ ? segment_bytes_ - buf_.size() : segment_bytes_;
       const std::size_t n = std::min(want, bytes.size());
-      if (buf_.capacity() == 0) {
-        if (spent_ != nullptr) buf_ = spent_->Take();
-        buf_.reserve(segment_bytes_);
-      }
+      if (buf_.capacity() == 0) buf_.reserve(segment_bytes_);
       buf_.insert(buf_.end(), bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(n));
       bytes = bytes.subspan(n);
       if (buf_.size() >= segment_bytes_) Cut();
     }
   }
 
-  // A whole chunk with a newline goes to a worker as it is: the segment is
-  // the open line held so far, then the chunk up to its last newline.
-  void UpdateOwned(std::vector<std::uint8_t> bytes) override {
+  // Bytes with a newline go to a worker as they are: the segment is the
+  // open line held so far, then the bytes up to their last newline.
+  void UpdateShared(std::span<const std::uint8_t> bytes, std::shared_ptr<const void> keep) override {
     if (finished_) return;
     const std::size_t end = long_ ? 0 : EndOfLastLine(bytes, 0);
     if (end == 0) return Update(bytes);
-    SubmitThrough(std::move(bytes), end);
+    std::vector<std::uint8_t> tail(bytes.begin() + static_cast<std::ptrdiff_t>(end), bytes.end());
+    scanned_ = tail.size();
+    Submit(std::exchange(buf_, std::move(tail)), bytes.first(end), std::move(keep), /*member_end=*/false);
   }
 
   void Absorb(LintSegmentResult result) override {
@@ -125,7 +123,7 @@ class ParallelLinter final : public MemberLinter {
 
   void Finish() override {
     if (finished_) return;
-    if (long_ || !buf_.empty()) Submit(std::exchange(buf_, {}), {}, /*member_end=*/true);
+    if (long_ || !buf_.empty()) Submit(std::exchange(buf_, {}), {}, nullptr, /*member_end=*/true);
     scanned_ = 0;
     DrainAll();
     finished_ = true;
@@ -134,18 +132,9 @@ class ParallelLinter final : public MemberLinter {
 
  private:
   // One past the last newline in bytes[from, size), or 0 if there is none.
-  static std::size_t EndOfLastLine(const std::vector<std::uint8_t>& bytes, std::size_t from) {
+  static std::size_t EndOfLastLine(std::span<const std::uint8_t> bytes, std::size_t from) {
     const void* nl = from < bytes.size() ? memrchr(bytes.data() + from, '\n', bytes.size() - from) : nullptr;
     return nl == nullptr ? 0 : static_cast<std::size_t>(static_cast<const std::uint8_t*>(nl) - bytes.data()) + 1;
-  }
-
-  // Submits buf_, then `bytes` up to `end` (one past a newline), as one
-  // segment; the rest of `bytes` becomes buf_, the new open line.
-  void SubmitThrough(std::vector<std::uint8_t> bytes, std::size_t end) {
-    std::vector<std::uint8_t> tail(bytes.begin() + static_cast<std::ptrdiff_t>(end), bytes.end());
-    bytes.resize(end);
-    scanned_ = tail.size();
-    Submit(std::exchange(buf_, std::move(tail)), std::move(bytes), /*member_end=*/false);
   }
 
   // Sends the buffer up to its last newline as a segment; keeps the rest.
@@ -164,27 +153,25 @@ class ParallelLinter final : public MemberLinter {
       }
       return;
     }
-    SubmitThrough(std::exchange(buf_, {}), end);
+    std::vector<std::uint8_t> head = std::exchange(buf_, {});
+    buf_.assign(head.begin() + static_cast<std::ptrdiff_t>(end), head.end());
+    head.resize(end);
+    scanned_ = buf_.size();
+    Submit(std::move(head), {}, nullptr, /*member_end=*/false);
   }
 
-  // Queues the segment `bytes` then `more`, which starts at start_ +
-  // prefix_, and moves start_ past it.
-  void Submit(std::vector<std::uint8_t> bytes, std::vector<std::uint8_t> more, bool member_end) {
+  // Queues the segment `bytes` then `more` (valid while `keep` is held),
+  // which starts at start_ + prefix_, and moves start_ past it.
+  void Submit(std::vector<std::uint8_t> bytes, std::span<const std::uint8_t> more, std::shared_ptr<const void> keep,
+              bool member_end) {
     const std::uint64_t start = start_;
     const std::uint64_t prefix = prefix_;
     start_ += prefix_ + bytes.size() + more.size();
     prefix_ = 0;
     long_ = false;
     auto task = std::make_shared<std::packaged_task<LintSegmentResult()>>(
-        [name = name_, options = options_, bytes = std::move(bytes), more = std::move(more), start, prefix,
-         member_end, spent = spent_]() mutable {
-          LintSegmentResult result = LintSegment(name, options, start, prefix, bytes, more, member_end);
-          if (spent != nullptr) {
-            spent->Give(std::move(bytes));
-            spent->Give(std::move(more));
-          }
-          return result;
-        });
+        [name = name_, options = options_, bytes = std::move(bytes), more, keep = std::move(keep), start, prefix,
+         member_end] { return LintSegment(name, options, start, prefix, bytes, more, member_end); });
     in_flight_.push_back(task->get_future());
     workers_->Submit([task] { (*task)(); });
     // Merge what is done, in order; past the bound, wait for the oldest.
@@ -214,7 +201,6 @@ class ParallelLinter final : public MemberLinter {
   std::string name_;
   LintOptions options_;
   LintWorkers* workers_;
-  BufferPool* spent_;
   std::size_t segment_bytes_;
   std::vector<std::uint8_t> buf_;  // bytes from member offset start_ + prefix_
   std::size_t scanned_ = 0;        // leading bytes of buf_ without a newline
@@ -229,12 +215,10 @@ class ParallelLinter final : public MemberLinter {
 
 std::unique_ptr<MemberLinter> CreateParallelMemberLinter(std::string_view member_name,
                                                          const LintOptions& options, LintSink sink,
-                                                         LintWorkers* workers, std::size_t segment_bytes,
-                                                         BufferPool* spent) {
+                                                         LintWorkers* workers, std::size_t segment_bytes) {
   std::unique_ptr<MemberLinter> merger = CreateMemberLinter(member_name, options, std::move(sink));
   if (merger == nullptr || workers == nullptr || !LintsInSegments(member_name)) return merger;
-  return std::make_unique<ParallelLinter>(std::move(merger), member_name, options, workers, segment_bytes,
-                                          spent);
+  return std::make_unique<ParallelLinter>(std::move(merger), member_name, options, workers, segment_bytes);
 }
 
 }  // namespace cvdguard::internal

@@ -15,7 +15,6 @@
 #include <thread>
 #include <vector>
 
-#include "core/buffer_pool.h"
 #include "lint/linter.h"
 
 namespace cvdguard::internal {
@@ -49,13 +48,11 @@ class LintWorkers {
 // Formats with state across lines (!LintsInSegments) get the one-thread
 // linter. Memory stays bounded: at most kMaxInFlight segments and their
 // capped findings are held at once. `sink` runs on the caller's thread, in
-// order. `workers` must outlive the linter. Buffers a segment no longer needs
-// go back to `spent` when given (it must outlive the jobs on `workers`).
+// order. `workers` must outlive the linter.
 std::unique_ptr<MemberLinter> CreateParallelMemberLinter(std::string_view member_name,
                                                          const LintOptions& options, LintSink sink,
                                                          LintWorkers* workers,
-                                                         std::size_t segment_bytes = 256 * 1024,
-                                                         BufferPool* spent = nullptr);
+                                                         std::size_t segment_bytes = 256 * 1024);
 
 }  // namespace cvdguard::internal
 

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <condition_variable>
 #include <deque>
 #include <fstream>
@@ -14,7 +15,7 @@
 #include <utility>
 #include <vector>
 
-#include "core/buffer_pool.h"
+#include "core/block_pool.h"
 #include "cvdguard/validator.h"
 #include "header/header.h"
 #include "lint/linter.h"
@@ -25,11 +26,6 @@ namespace cvdguard::internal {
 
 namespace {
 constexpr std::uint32_t kDefaultLintFlevel = 216;
-// The member thread's chunks, which are also the lint segments.
-constexpr std::size_t kChunkBytes = 256 * 1024;
-// Queued chunks, segments in flight and one filling; the rest are freed.
-constexpr std::size_t kMaxQueuedChunks = 8;
-constexpr std::size_t kMaxSpareChunks = kMaxQueuedChunks + 6;
 }  // namespace
 
 struct PipelineHooks::State {
@@ -38,17 +34,16 @@ struct PipelineHooks::State {
   std::optional<Sha256> sha;          // of the open member
   std::unique_ptr<MemberLinter> linter;
   LintWorkers* workers = nullptr;  // set on the threaded path: lint in segments
-  BufferPool* chunks = nullptr;    // where the segments' spent chunks go
 
   void Begin(const std::string& name, std::uint64_t data_tar_offset, const VerifyOptions& options);
   void Data(std::span<const std::uint8_t> bytes) {
     if (sha) sha->Update(bytes);
     if (linter) linter->Update(bytes);
   }
-  // The same for a chunk copy the linter may keep (and then empties).
-  void DataOwned(std::vector<std::uint8_t>* bytes) {
-    if (sha) sha->Update(*bytes);
-    if (linter) linter->UpdateOwned(std::move(*bytes));
+  // The same for bytes the linter may keep while it holds `keep`.
+  void DataShared(std::span<const std::uint8_t> bytes, std::shared_ptr<const void> keep) {
+    if (sha) sha->Update(bytes);
+    if (linter) linter->UpdateShared(bytes, std::move(keep));
   }
   void End() {
     if (sha) digests.push_back(sha->Final());
@@ -93,8 +88,7 @@ void PipelineHooks::State::Begin(const std::string& name, std::uint64_t data_tar
         f.message = std::move(message);
         findings.push_back(std::move(f));
       };
-  linter = workers ? CreateParallelMemberLinter(name, lint_options, std::move(sink), workers,
-                                                      kChunkBytes, chunks)
+  linter = workers ? CreateParallelMemberLinter(name, lint_options, std::move(sink), workers)
                    : CreateMemberLinter(name, lint_options, std::move(sink));
   if (!linter) {
     Finding f;
@@ -106,13 +100,14 @@ void PipelineHooks::State::Begin(const std::string& name, std::uint64_t data_tar
   }
 }
 
-// Member events, batched into chunks, consumed in order by one thread that
-// owns the State while it runs: it hashes every member and lints those in a
-// linted format.
+// Member events, consumed in order by one thread that owns the State while
+// it runs: it hashes every member and lints those in a linted format. Member
+// bytes in a shared block (inflated output) are queued as they are; others
+// are copied into blocks first.
 class PipelineHooks::MemberThread {
  public:
-  MemberThread(State* state, const VerifyOptions& options, BufferPool* chunks)
-      : state_(state), options_(options), chunks_(chunks), thread_([this] { Run(); }) {}
+  MemberThread(State* state, const VerifyOptions& options, std::shared_ptr<BlockPool> blocks)
+      : state_(state), options_(options), blocks_(std::move(blocks)), thread_([this] { Run(); }) {}
   ~MemberThread() { Stop(); }
 
   void Begin(const std::string& name, std::uint64_t data_tar_offset) {
@@ -123,16 +118,27 @@ class PipelineHooks::MemberThread {
     e.offset = data_tar_offset;
     Push(std::move(e));
   }
-  void Data(std::span<const std::uint8_t> bytes) {
+  void Data(std::span<const std::uint8_t> bytes, std::shared_ptr<const void> keep) {
+    if (keep != nullptr) {
+      Flush();
+      Event e;
+      e.type = Event::kData;
+      e.bytes = bytes;
+      e.keep = std::move(keep);
+      Push(std::move(e));
+      return;
+    }
+    const std::size_t block_bytes = blocks_->block_bytes();
     while (!bytes.empty()) {
-      if (pending_.bytes.empty()) {
-        pending_.bytes = chunks_->Take();
-        pending_.bytes.reserve(kChunkBytes);
+      if (filling_ == nullptr) {
+        filling_ = blocks_->Take();
+        filled_ = 0;
       }
-      const std::size_t n = std::min(bytes.size(), kChunkBytes - pending_.bytes.size());
-      pending_.bytes.insert(pending_.bytes.end(), bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(n));
+      const std::size_t n = std::min(bytes.size(), block_bytes - filled_);
+      std::memcpy(filling_.get() + filled_, bytes.data(), n);
+      filled_ += n;
       bytes = bytes.subspan(n);
-      if (pending_.bytes.size() == kChunkBytes) Flush();
+      if (filled_ == block_bytes) Flush();
     }
   }
   void End() {
@@ -153,24 +159,29 @@ class PipelineHooks::MemberThread {
   }
 
  private:
+  static constexpr std::size_t kMaxQueued = 8;
+
   struct Event {
     enum Type { kBegin, kData, kEnd, kStop } type = kData;
     std::string name;
     std::uint64_t offset = 0;
-    std::vector<std::uint8_t> bytes;
+    std::span<const std::uint8_t> bytes;  // valid while `keep` is held
+    std::shared_ptr<const void> keep;
   };
 
+  // Queues the block being filled, if any.
   void Flush() {
-    if (pending_.bytes.empty()) return;
+    if (filling_ == nullptr) return;
     Event e;
     e.type = Event::kData;
-    e.bytes = std::move(pending_.bytes);
-    pending_.bytes = {};
+    e.bytes = {filling_.get(), filled_};
+    e.keep = std::move(filling_);
+    filling_ = nullptr;
     Push(std::move(e));
   }
   void Push(Event e) {
     std::unique_lock<std::mutex> lock(mu_);
-    room_.wait(lock, [this] { return queue_.size() < kMaxQueuedChunks; });
+    room_.wait(lock, [this] { return queue_.size() < kMaxQueued; });
     queue_.push_back(std::move(e));
     ready_.notify_one();
   }
@@ -189,7 +200,7 @@ class PipelineHooks::MemberThread {
           state_->Begin(e.name, e.offset, options_);
           break;
         case Event::kData:
-          state_->DataOwned(&e.bytes);
+          state_->DataShared(e.bytes, std::move(e.keep));
           break;
         case Event::kEnd:
           state_->End();
@@ -198,16 +209,14 @@ class PipelineHooks::MemberThread {
           state_->Drop();
           return;
       }
-      // Unless the linter kept it (it then comes back from the lint job),
-      // reuse the chunk.
-      if (e.type == Event::kData) chunks_->Give(std::move(e.bytes));
     }
   }
 
   State* state_;
   const VerifyOptions& options_;
-  BufferPool* chunks_;
-  Event pending_;
+  std::shared_ptr<BlockPool> blocks_;
+  std::shared_ptr<std::uint8_t[]> filling_;  // the block Data() copies into
+  std::size_t filled_ = 0;
   std::mutex mu_;
   std::condition_variable ready_, room_;
   std::deque<Event> queue_;
@@ -217,10 +226,8 @@ class PipelineHooks::MemberThread {
 PipelineHooks::PipelineHooks() : state_(std::make_unique<State>()) {}
 PipelineHooks::~PipelineHooks() = default;
 
-void PipelineHooks::StartThread(const VerifyOptions& options) {
+void PipelineHooks::StartThread(const VerifyOptions& options, std::shared_ptr<BlockPool> blocks) {
   if (thread_) return;
-  chunks_ = std::make_unique<BufferPool>(kMaxSpareChunks, kChunkBytes);
-  state_->chunks = chunks_.get();
   if (options.lint) {
     // One lint worker: with the member thread, which lints a queued segment
     // whenever it would otherwise wait, the lint has two threads; more only
@@ -228,7 +235,7 @@ void PipelineHooks::StartThread(const VerifyOptions& options) {
     workers_ = std::make_unique<LintWorkers>(1);
     state_->workers = workers_.get();
   }
-  thread_ = std::make_unique<MemberThread>(state_.get(), options, chunks_.get());
+  thread_ = std::make_unique<MemberThread>(state_.get(), options, std::move(blocks));
 }
 
 void PipelineHooks::BeginMember(const std::string& name, std::uint64_t data_tar_offset,
@@ -237,9 +244,9 @@ void PipelineHooks::BeginMember(const std::string& name, std::uint64_t data_tar_
   thread_->Begin(name, data_tar_offset);
 }
 
-void PipelineHooks::MemberData(std::span<const std::uint8_t> bytes) {
+void PipelineHooks::MemberData(std::span<const std::uint8_t> bytes, std::shared_ptr<const void> keep) {
   if (!thread_) return state_->Data(bytes);
-  thread_->Data(bytes);
+  thread_->Data(bytes, std::move(keep));
 }
 
 void PipelineHooks::EndMember() {

@@ -19,14 +19,15 @@ class Validator;
 
 namespace cvdguard::internal {
 
-class BufferPool;
+class BlockPool;
 class LintWorkers;
 
 // The member-stream stages: each member's SHA-256 and the signature line
 // linter. Synchronous by default; after StartThread() they run on their own
-// thread, fed through a bounded queue of chunk copies (at most kMaxQueued x
-// kChunkBytes in flight), so a multi-core machine hashes and lints members
-// while the caller inflates and walks the tar. There, formats without state
+// thread, fed through a bounded queue of blocks (at most 8 queued), so a
+// multi-core machine hashes and lints members while the caller inflates and
+// walks the tar. Bytes that sit in a shared block (the inflater's output)
+// are queued as they are; others are copied into blocks of the pool. There, formats without state
 // across lines are linted in line-aligned segments on a lint worker too
 // (lint/parallel_linter.h), merged back in order. Results are identical
 // either way: one consumer sees every member's bytes in order, and findings
@@ -38,10 +39,14 @@ class PipelineHooks {
   PipelineHooks(const PipelineHooks&) = delete;
   PipelineHooks& operator=(const PipelineHooks&) = delete;
   // Call before the first member; `options` must outlive the hooks.
-  void StartThread(const VerifyOptions& options);
+  // `blocks` gives the blocks that member bytes given without `keep` are
+  // copied into.
+  void StartThread(const VerifyOptions& options, std::shared_ptr<BlockPool> blocks);
   void BeginMember(const std::string& name, std::uint64_t data_tar_offset,
                    const VerifyOptions& options);
-  void MemberData(std::span<const std::uint8_t> bytes);
+  // `keep`, when given, keeps `bytes` valid while it is held: the member
+  // thread then takes them without a copy.
+  void MemberData(std::span<const std::uint8_t> bytes, std::shared_ptr<const void> keep = nullptr);
   void EndMember();
   // Ends the member stream (a member left open is dropped unfinished) and
   // waits for the member thread.
@@ -53,9 +58,7 @@ class PipelineHooks {
  private:
   struct State;
   class MemberThread;
-  // Declared first so they go last: the member thread's chunks come from
-  // the pool and go back to it from the lint jobs queued on the workers.
-  std::unique_ptr<BufferPool> chunks_;
+  // Declared first so it goes last: the member thread's linter queues on it.
   std::unique_ptr<LintWorkers> workers_;
   std::unique_ptr<State> state_;
   std::unique_ptr<MemberThread> thread_;

@@ -21,6 +21,7 @@
 
 #include "archive/inflater.h"
 #include "archive/tar_walker.h"
+#include "core/block_pool.h"
 #include "crypto/digest.h"
 #include "crypto/dsig.h"
 #include "crypto/keys.h"
@@ -126,7 +127,8 @@ class Validator::Impl final : public internal::TarListener {
 
   void OnMemberData(std::span<const std::uint8_t> bytes) override {
     if (current_.is_info) info_data_.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-    hooks_.MemberData(bytes);
+    // Inflated bytes go to the member thread in the inflater's own block.
+    hooks_.MemberData(bytes, inflater_ ? inflater_->KeepFor(bytes) : nullptr);
   }
 
   void OnMemberEnd() override {
@@ -140,6 +142,10 @@ class Validator::Impl final : public internal::TarListener {
   // 512 header bytes plus 7 to tell a raw tar ("COPYING") from gzip (H1).
   static constexpr std::size_t kHeadBytes = internal::kHeaderSize + 7;
   static constexpr std::uint64_t kParallelThreshold = std::uint64_t{4} << 20;
+  // Blocks of inflated output shared by the threads: the same size as the
+  // one-thread path's inflate buffer; spares for those queued and in flight.
+  static constexpr std::size_t kBlockBytes = 256 * 1024;
+  static constexpr std::size_t kSpareBlocks = 16;
 
   struct MemberState {
     Member member;
@@ -376,7 +382,10 @@ void Validator::Impl::StartPayload(bool complete) {
     worker_ = std::make_unique<Worker>(this);
     // A third stage for the members: the reader hashes the file, the worker
     // inflates and walks the tar, the hooks' thread hashes and lints members.
-    hooks_.StartThread(opt_);
+    // Inflated output goes to the member thread in shared blocks, no copy.
+    auto blocks = internal::BlockPool::Create(kBlockBytes, kSpareBlocks);
+    if (inflater_) inflater_->UseBlocks(blocks);
+    hooks_.StartThread(opt_, std::move(blocks));
   }
 }
 

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <ostream>
 #include <span>
 #include <string>
@@ -40,8 +41,9 @@ inline LintSink CollectInto(std::vector<Reported>* out) {
 }
 
 // Feeds `content` to `linter` in chunks of `chunk` bytes (0 = all at once),
-// then finishes it. `owned`: every other chunk is handed over (UpdateOwned)
-// instead of lent.
+// then finishes it. `owned`: every other chunk is shared (UpdateShared, in
+// a buffer the linter may keep and that is freed when it lets go) instead of
+// lent.
 inline void Feed(MemberLinter* linter, std::string_view content, std::size_t chunk, bool owned = false) {
   const auto* p = reinterpret_cast<const std::uint8_t*>(content.data());
   const std::size_t step = chunk == 0 ? std::max<std::size_t>(content.size(), 1) : chunk;
@@ -50,7 +52,8 @@ inline void Feed(MemberLinter* linter, std::string_view content, std::size_t chu
     const std::span<const std::uint8_t> piece(p + i, std::min(step, content.size() - i));
     hand_over = owned && !hand_over;
     if (hand_over) {
-      linter->UpdateOwned(std::vector<std::uint8_t>(piece.begin(), piece.end()));
+      auto copy = std::make_shared<const std::vector<std::uint8_t>>(piece.begin(), piece.end());
+      linter->UpdateShared(*copy, copy);
     } else {
       linter->Update(piece);
     }

@@ -27,6 +27,11 @@ class BlockPool : public std::enable_shared_from_this<BlockPool> {
   BlockPool& operator=(const BlockPool&) = delete;
 
   std::size_t block_bytes() const { return block_bytes_; }
+  // Spare blocks kept right now.
+  std::size_t spare() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return kept_.size();
+  }
 
   // A block of block_bytes() bytes, contents unspecified. The pool lives as
   // long as any block it gave out.

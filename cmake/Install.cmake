@@ -64,8 +64,12 @@ endif()
 # libcvdguard beside it too, wherever the tree is installed.
 file(RELATIVE_PATH _cvdguard_bin_to_lib
      ${CMAKE_INSTALL_FULL_BINDIR} ${CMAKE_INSTALL_FULL_LIBDIR})
+# Built with it too: otherwise CMake pads the build tree's (empty) RPATH with
+# ':' to make room, and empty entries make the loader search the current
+# directory (tests/install/check_runpath.sh).
 set_target_properties(cvdguard_cli PROPERTIES
-  INSTALL_RPATH "$ORIGIN/${_cvdguard_bin_to_lib}")
+  INSTALL_RPATH "$ORIGIN/${_cvdguard_bin_to_lib}"
+  BUILD_WITH_INSTALL_RPATH ON)
 
 set(CVDGUARD_INSTALL_CMAKEDIR ${CMAKE_INSTALL_LIBDIR}/cmake/cvdguard)
 install(TARGETS cvdguard cvdguard_shared EXPORT cvdguardTargets
@@ -136,6 +140,10 @@ if(CVDGUARD_BUILD_TESTS)
               ${PROJECT_SOURCE_DIR}/../shared/realdata ${CMAKE_CPACK_COMMAND} ${CMAKE_C_COMPILER})
     set_tests_properties(package.deb PROPERTIES TIMEOUT 900 RUN_SERIAL ON)
   endif()
+  # No binary may search the current directory for shared libraries.
+  add_test(NAME build.library_search_path
+    COMMAND ${PROJECT_SOURCE_DIR}/tests/install/check_runpath.sh
+            $<TARGET_FILE:cvdguard_cli> $<TARGET_FILE:cvdguard_shared>)
   if(TARGET cvdguard_man)
     add_test(NAME man.renders
       COMMAND ${PROJECT_SOURCE_DIR}/tests/install/check_man.sh ${CVDGUARD_MAN_PAGE}

@@ -1,7 +1,10 @@
 // Whole-container fuzz target. Invariants: (1) chunking is invisible: the
-// same findings at any chunk size; (2) never INTERNAL_ERROR; (3) with the
-// signature checks off the report is never "valid" (the options do not say
-// allow_unverified); (4) sanitizers and libFuzzer catch the rest.
+// same findings at any chunk size; (2) so are the threads: fed without a
+// size, the threaded pipeline (reader, inflate worker, member thread, lint
+// worker, shared blocks) reports what the one-thread pipeline does; (3) never
+// INTERNAL_ERROR; (4) with the signature checks off the report is never
+// "valid" (the options do not say allow_unverified); (5) sanitizers and
+// libFuzzer catch the rest.
 #include <cstdint>
 #include <span>
 
@@ -35,5 +38,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const cvdguard::Report chunked = v.Finish();
   CVDGUARD_FUZZ_ASSERT(chunked.findings == whole.findings, "chunking changed the findings");
   CVDGUARD_FUZZ_ASSERT(chunked.members.size() == whole.members.size(), "chunking changed members");
+
+  // Without a size the threads start whatever the input's size (with one,
+  // only files of 4 MiB and more take them).
+  auto unsized = [&](bool parallel) {
+    cvdguard::VerifyOptions o = options;
+    o.parallel = parallel;
+    cvdguard::Validator u(o);
+    for (std::size_t pos = 0; pos < size; pos += chunk) u.Update(input.subspan(pos, std::min(chunk, size - pos)));
+    return u.Finish();
+  };
+  const cvdguard::Report one = unsized(false);
+  const cvdguard::Report threaded = unsized(true);
+  CVDGUARD_FUZZ_ASSERT(threaded.findings == one.findings, "threads changed the findings");
+  CVDGUARD_FUZZ_ASSERT(threaded.verdict == one.verdict, "threads changed the verdict");
+  CVDGUARD_FUZZ_ASSERT(threaded.members.size() == one.members.size(), "threads changed members");
   return 0;
 }

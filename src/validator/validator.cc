@@ -2,7 +2,7 @@
 // tar -> strict tar walk -> per-member SHA-256 and lint (pipeline_hooks) ->
 // .info manifest -> signatures -> policy -> verdict. One pass over the bytes,
 // push-based; only the .info member is buffered (bounded), and on the
-// threaded path members reach the hooks' thread in bounded chunk copies.
+// threaded path members reach the hooks' thread in the inflater's shared blocks.
 #include "cvdguard/validator.h"
 
 #include <fcntl.h>

@@ -235,13 +235,15 @@ DeflateDecoder::Status GzipInflater::DecodeStep(std::span<const std::uint8_t>* i
                                                 std::size_t* produced) {
   std::span<std::uint8_t> out(out_);
   if (blocks_ != nullptr) {
-    if (block_ == nullptr || block_emitted_) block_ = blocks_->Take();
+    // A fresh block per call: the last one goes back to the pool (and so
+    // comes back here) unless a reader still holds it.
+    block_ = nullptr;
+    block_ = blocks_->Take();
     out = {block_.get(), blocks_->block_bytes()};
   }
   const std::size_t before = in->size();
   const DeflateDecoder::Status st = decoder_->Decode(in, out, produced);
   total_in_ += before - in->size();
-  block_emitted_ = *produced > 0;
   Emit({out.data(), *produced});
   if (state_ != State::kRunning) return st;
   if (st == DeflateDecoder::Status::kError) {

@@ -84,7 +84,6 @@ class GzipInflater {
   std::vector<std::uint8_t> out_;
   std::shared_ptr<BlockPool> blocks_;
   std::shared_ptr<std::uint8_t[]> block_;  // the block decoded into last
-  bool block_emitted_ = false;              // it was emitted: take a fresh one
 };
 
 // Compresses bytes into one gzip member (MTIME 0, no name), as sigtool does.

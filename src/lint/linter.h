@@ -96,8 +96,9 @@ inline constexpr std::size_t kLintLongLine = 64 * 1024;
 // `long_prefix` > 0 means the first line began `long_prefix` bytes earlier
 // (those bytes are not given; the line is then too long for any format).
 // Unless `member_end`, they end with a newline; at the member end an
-// unterminated last line is judged as Finish() would. Member-wide rules (empty member, end checks, the suppression
-// summary) are left to the MemberLinter that Absorb()s the result.
+// unterminated last line is judged as Finish() would. Member-wide rules
+// (empty member, end checks, the suppression summary) are left to the
+// MemberLinter that Absorb()s the result.
 LintSegmentResult LintSegment(std::string_view member_name, const LintOptions& options,
                               std::uint64_t start_offset, std::uint64_t long_prefix,
                               std::span<const std::uint8_t> bytes, std::span<const std::uint8_t> more,

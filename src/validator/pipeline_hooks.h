@@ -27,10 +27,10 @@ class LintWorkers;
 // thread, fed through a bounded queue of blocks (at most 8 queued), so a
 // multi-core machine hashes and lints members while the caller inflates and
 // walks the tar. Bytes that sit in a shared block (the inflater's output)
-// are queued as they are; others are copied into blocks of the pool. There, formats without state
-// across lines are linted in line-aligned segments on a lint worker too
-// (lint/parallel_linter.h), merged back in order. Results are identical
-// either way: one consumer sees every member's bytes in order, and findings
+// are queued as they are; others are copied into blocks of the pool. There,
+// formats without state across lines are linted in line-aligned segments on
+// a lint worker too (lint/parallel_linter.h), merged back in order. Results
+// are identical either way: one consumer sees every member's bytes in order, and findings
 // and digests are only collected after Finish().
 class PipelineHooks {
  public:

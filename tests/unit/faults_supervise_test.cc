@@ -129,7 +129,7 @@ TEST_F(FaultSuperviseTest, MissingCommandIsAStartFailureWithTheOsError) {
 }
 
 TEST_F(FaultSuperviseTest, CrashLoopRaisesFault10AndEscalates) {
-  Start({"--startup-window", "0.2"}, {"/bin/sh", "-c", "sleep 0.5; kill -SEGV $$"},
+  Start({"--startup-window", "0.2"}, {"/bin/sh", "-c", "sleep 1.5; kill -SEGV $$"},
         R"({"backoff_initial_s": 0.1, "backoff_max_s": 0.2, "fault10_escalate_s": 2,
             "crash_window_s": 60, "fault10_clear_s": 100})");
   EXPECT_TRUE(WaitFor([&] { return LogHas("\"decision\":\"intervention_required\",\"fault\":10"); },

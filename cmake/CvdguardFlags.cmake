@@ -25,7 +25,6 @@ if(CVDGUARD_BUILD_FUZZERS)
   add_compile_options(-fsanitize=fuzzer-no-link,address,undefined
                       -fno-sanitize-recover=all -fno-omit-frame-pointer)
   add_link_options(-fsanitize=address,undefined)
-  add_compile_definitions(CVDGUARD_FUZZING_BUILD=1)
 endif()
 
 function(cvdguard_apply_flags target)

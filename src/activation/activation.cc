@@ -30,11 +30,6 @@ using internal::UniqueFd;
 
 std::int64_t Now(const ActivationOptions& o) { return o.now ? *o.now : internal::NowSeconds(); }
 
-std::string Absolute(const std::string& path) {
-  std::error_code ec;
-  const auto abs = std::filesystem::absolute(path, ec);
-  return ec ? path : abs.lexically_normal().string();
-}
 
 std::string BaseName(const std::string& path) {
   const auto slash = path.rfind('/');
@@ -135,6 +130,17 @@ QuarantineMeta MetaFor(const FileResult& f, const std::string& reason, const std
   return m;
 }
 
+// "<db>-<version>.cvd.sign": the name a .sign of database `db` has in LIVE.
+bool IsSignOf(std::string_view name, std::string_view db) {
+  constexpr std::string_view kTail = ".cvd.sign";
+  if (!name.starts_with(db) || name.size() <= db.size() + 1 + kTail.size() || name[db.size()] != '-' ||
+      !name.ends_with(kTail)) {
+    return false;
+  }
+  const std::string_view v = name.substr(db.size() + 1, name.size() - db.size() - 1 - kTail.size());
+  return std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
 // One candidate that passed validation and is staged in LIVE.
 struct Staged {
   std::size_t index = 0;
@@ -160,9 +166,9 @@ OperationResult Activate(const std::string& live_dir, const std::string& quarant
                "<name>-<version>.cvd.sign is taken from beside it");
     return res;
   }
-  internal::LockedLive live;
-  if (!live.Open(live_dir, options, &res)) return res;
   const std::string s_path = state_dir.empty() ? DefaultStateDir(live_dir) : state_dir;
+  internal::LockedLive live;
+  if (!live.Open(live_dir, options, {quarantine_dir, s_path}, &res)) return res;
   if (SameDirectory(quarantine_dir, live.fd()) || SameDirectory(s_path, live.fd())) {
     Fail(&res, "the quarantine and state directories must not be LIVE itself");
     return res;
@@ -184,7 +190,7 @@ OperationResult Activate(const std::string& live_dir, const std::string& quarant
     return res;
   }
   internal::CleanStateDir(s_fd.get());
-  RememberDirs(s_fd.get(), Absolute(live_dir), Absolute(quarantine_dir));
+  RememberDirs(s_fd.get(), internal::AbsolutePath(live_dir), internal::AbsolutePath(quarantine_dir));
   const std::int64_t t = Now(options);
 
   std::vector<std::string> live_names;
@@ -206,6 +212,10 @@ OperationResult Activate(const std::string& live_dir, const std::string& quarant
     for (const auto& s : staged) {
       ::unlinkat(live.fd(), s.tmp.c_str(), 0);
       if (!s.sign_tmp.empty()) ::unlinkat(live.fd(), s.sign_tmp.c_str(), 0);
+      // Valid, but nothing went live: say so rather than "activated".
+      FileResult& f = res.files[s.index];
+      f.outcome = FileOutcome::kFailed;
+      f.message = "valid, but not activated: " + why;
     }
     Fail(&res, why + "; LIVE is untouched");
   };
@@ -236,6 +246,11 @@ OperationResult Activate(const std::string& live_dir, const std::string& quarant
     const std::string cand_dir = DirName(cand);
     UniqueFd dir_fd = internal::OpenDir(cand_dir, &error);
     if (!dir_fd.valid()) {
+      struct stat dir_st {};
+      if (::stat(cand_dir.c_str(), &dir_st) != 0 && (errno == ENOENT || errno == ENOTDIR)) {
+        refuse(Code::kActivationMissing, "'" + cand + "' does not exist (no directory '" + cand_dir + "')");
+        continue;
+      }
       abandon(error);
       return res;
     }
@@ -277,7 +292,8 @@ OperationResult Activate(const std::string& live_dir, const std::string& quarant
     std::vector<std::string> db_files;
     for (const auto& n : live_names) {
       if (!internal::HasContainerExtension(n) || n.front() == '.') continue;
-      if (DatabaseNameFromFileName(n) != db) continue;
+      // Exactly <db>.cvd/.cld/.cud: "daily.backup.cvd" is not database daily's.
+      if (std::string_view(n).substr(0, n.rfind('.')) != db) continue;
       db_files.push_back(n);
       UniqueFd lf(::openat(live.fd(), n.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
       if (!lf.valid()) continue;
@@ -424,7 +440,7 @@ OperationResult Activate(const std::string& live_dir, const std::string& quarant
         abandon(error);
         return res;
       }
-      sg.sign_source = {Absolute(cand_dir + "/" + sign.name),
+      sg.sign_source = {internal::AbsolutePath(cand_dir + "/" + sign.name),
                         static_cast<std::uint64_t>(sign.st.st_dev),
                         static_cast<std::uint64_t>(sign.st.st_ino)};
       sg.has_sign_source = true;
@@ -434,11 +450,11 @@ OperationResult Activate(const std::string& live_dir, const std::string& quarant
       if (n != base) sg.obsolete.push_back(n);
     }
     for (const auto& n : live_names) {
-      if (n.starts_with(db + "-") && n.ends_with(".sign") && n != sg.sign_final) {
+      if (IsSignOf(n, db) && n != sg.sign_final) {
         sg.obsolete.push_back(n);
       }
     }
-    sg.source = {Absolute(cand), static_cast<std::uint64_t>(st.st_dev),
+    sg.source = {internal::AbsolutePath(cand), static_cast<std::uint64_t>(st.st_dev),
                  static_cast<std::uint64_t>(st.st_ino)};
     sg.index = res.files.size();
     f.outcome = FileOutcome::kActivated;  // once committed
@@ -454,7 +470,7 @@ OperationResult Activate(const std::string& live_dir, const std::string& quarant
     HookPoint("staged");
     Journal j;
     j.op = "activate";
-    j.s_dir = Absolute(s_path);
+    j.s_dir = internal::AbsolutePath(s_path);
     if (!internal::StageLkg(live.fd(), live.dev(), s_fd.get(), t, &j.lkg_pending, &j.lkg_id,
                             &error)) {
       if (!j.lkg_pending.empty()) internal::RemoveTreeAt(s_fd.get(), j.lkg_pending, &error);
@@ -477,7 +493,7 @@ OperationResult Activate(const std::string& live_dir, const std::string& quarant
       return res;
     }
     // Committed: from here on the change completes, now or at the next run.
-    if (!internal::RollForward(live.fd(), j, &error)) {
+    if (!internal::RollForward(live.fd(), j, nullptr, nullptr, &error)) {
       res.status = OperationStatus::kIoError;
       res.error = "activation committed but not finished (" + error +
                   "); the next cvdguard run on LIVE completes it";
@@ -509,8 +525,11 @@ OperationResult Prune(const std::string& live_dir, const std::string& quarantine
     Fail(&res, "no quarantine directory given");
     return res;
   }
+  // Prune is given no state directory: an interrupted run's journal may
+  // use only the default one.
+  const std::string s_path = DefaultStateDir(live_dir);
   internal::LockedLive live;
-  if (!live.Open(live_dir, options, &res)) return res;
+  if (!live.Open(live_dir, options, {quarantine_dir, s_path}, &res)) return res;
   if (SameDirectory(quarantine_dir, live.fd())) {
     Fail(&res, "the quarantine directory must not be LIVE itself");
     return res;
@@ -522,6 +541,12 @@ OperationResult Prune(const std::string& live_dir, const std::string& quarantine
     return res;
   }
   q.RemoveStaleTemps();
+  {
+    // Leftovers of interrupted activations in the default state directory.
+    std::string ignored;
+    UniqueFd s_fd = internal::OpenDir(s_path, &ignored);
+    if (s_fd.valid()) internal::CleanStateDir(s_fd.get());
+  }
   const std::int64_t t = Now(options);
   std::vector<std::string> names;
   if (!internal::ListDir(live.fd(), &names, &error)) {
@@ -633,9 +658,9 @@ OperationResult Rollback(const std::string& live_dir, const std::string& quarant
     Fail(&res, "no quarantine directory given");
     return res;
   }
-  internal::LockedLive live;
-  if (!live.Open(live_dir, options, &res)) return res;
   const std::string s_path = state_dir.empty() ? DefaultStateDir(live_dir) : state_dir;
+  internal::LockedLive live;
+  if (!live.Open(live_dir, options, {quarantine_dir, s_path}, &res)) return res;
   if (SameDirectory(quarantine_dir, live.fd())) {
     Fail(&res, "the quarantine directory must not be LIVE itself");
     return res;
@@ -660,7 +685,7 @@ OperationResult Rollback(const std::string& live_dir, const std::string& quarant
     return res;
   }
   q.RemoveStaleTemps();
-  RememberDirs(s_fd.get(), Absolute(live_dir), Absolute(quarantine_dir));
+  RememberDirs(s_fd.get(), internal::AbsolutePath(live_dir), internal::AbsolutePath(quarantine_dir));
   const std::int64_t t = Now(options);
   UniqueFd lkg_fd(::openat(s_fd.get(), internal::kLkgDir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (!lkg_fd.valid()) {
@@ -705,8 +730,8 @@ OperationResult Rollback(const std::string& live_dir, const std::string& quarant
   }
   Journal j;
   j.op = "rollback";
-  j.q_dir = Absolute(quarantine_dir);
-  j.s_dir = Absolute(s_path);
+  j.q_dir = internal::AbsolutePath(quarantine_dir);
+  j.s_dir = internal::AbsolutePath(s_path);
   j.lkg_consume = true;
   std::vector<std::string> live_temps, q_temps;
   std::set<std::string> keep;
@@ -833,7 +858,7 @@ OperationResult Rollback(const std::string& live_dir, const std::string& quarant
     return res;
   }
   lkg_fd.reset();
-  if (!internal::RollForward(live.fd(), j, &error)) {
+  if (!internal::RollForward(live.fd(), j, nullptr, nullptr, &error)) {
     res.status = OperationStatus::kIoError;
     res.error = "rollback committed but not finished (" + error +
                 "); the next cvdguard run on LIVE completes it";

@@ -41,6 +41,12 @@ std::string ErrnoMessage(const std::string& what, int err) {
 }
 std::string ErrnoMessage(const std::string& what) { return ErrnoMessage(what, errno); }
 
+std::string AbsolutePath(const std::string& path) {
+  std::error_code ec;
+  const auto abs = std::filesystem::absolute(path, ec);
+  return ec ? path : abs.lexically_normal().string();
+}
+
 UniqueFd OpenDir(const std::string& path, std::string* error) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!fd.valid()) *error = ErrnoMessage("cannot open directory '" + path + "'");
@@ -202,8 +208,16 @@ std::optional<std::uint64_t> ReadFd(int fd, const std::string& what,
 std::optional<std::uint64_t> CopyFdToNewFile(
     int in_fd, int dir_fd, const std::string& name, const std::string& what,
     const std::function<void(std::span<const std::uint8_t>)>& observe, std::string* error) {
+  struct stat in_st {};
+  if (::fstat(in_fd, &in_st) != 0) {
+    *error = ErrnoMessage("stat the source of " + what);
+    return std::nullopt;
+  }
+  // Private while it is written; then the source's owner (when we may set
+  // it) and permission bits, like `cp -p`. A copy never gives wider access
+  // than its source had: the source may be a symlink's target elsewhere.
   UniqueFd out(::openat(dir_fd, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                        0644));
+                        0600));
   if (!out.valid()) {
     *error = ErrnoMessage("create " + what);
     return std::nullopt;
@@ -231,6 +245,14 @@ std::optional<std::uint64_t> CopyFdToNewFile(
       HookPoint("copy_progress");
       next_hook += kProgressEvery;
     }
+  }
+  if (ok && ::geteuid() == 0 && ::fchown(out.get(), in_st.st_uid, in_st.st_gid) != 0) {
+    *error = ErrnoMessage("set the owner of " + what);
+    ok = false;
+  }
+  if (ok && ::fchmod(out.get(), in_st.st_mode & 0777) != 0) {
+    *error = ErrnoMessage("set the permissions of " + what);
+    ok = false;
   }
   if (ok) ok = FsyncFd(out.get(), what, error);
   if (ok && ::close(out.release()) != 0) {

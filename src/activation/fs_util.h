@@ -48,6 +48,10 @@ class UniqueFd {
 std::string ErrnoMessage(const std::string& what);
 std::string ErrnoMessage(const std::string& what, int err);
 
+// `path` made absolute against the working directory and normalised (as
+// given if that fails): for records that outlive the command line.
+std::string AbsolutePath(const std::string& path);
+
 // Opens a directory for *at() calls. Returns an invalid fd and sets *error.
 UniqueFd OpenDir(const std::string& path, std::string* error);
 // Creates `path` (and parents) as directories if missing.
@@ -75,8 +79,10 @@ std::optional<std::string> ReadSmallFileAt(int dir_fd, const std::string& name,
                                            std::size_t max_bytes, std::string* error);
 
 // Copies from in_fd (from its current position to EOF) into a new file
-// `name` in dir_fd, fsyncs it. Each chunk also goes to `observe`. Returns
-// bytes copied, or nullopt + *error (the partial file is removed).
+// `name` in dir_fd, fsyncs it. The copy gets in_fd's permission bits and,
+// when running as root, its owner and group. Each chunk also goes to
+// `observe`. Returns bytes copied, or nullopt + *error (the partial file is
+// removed).
 std::optional<std::uint64_t> CopyFdToNewFile(
     int in_fd, int dir_fd, const std::string& name, const std::string& what,
     const std::function<void(std::span<const std::uint8_t>)>& observe, std::string* error);

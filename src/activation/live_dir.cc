@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -142,6 +143,36 @@ bool PromoteLkg(int s_fd, const Journal& j, std::string* error) {
   return RemoveTreeAt(s_fd, j.lkg_pending, error);
 }
 
+// Whether the regular file at `path` has the same inode as, or the same
+// bytes as, the regular file of the same name in LIVE.
+bool IsCopyOfLive(int live_fd, const std::string& path) {
+  const auto slash = path.rfind('/');
+  const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+  if (!PlainName(base)) return false;
+  UniqueFd a(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
+  UniqueFd b(::openat(live_fd, base.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
+  struct stat sa {}, sb {};
+  if (!a.valid() || !b.valid() || ::fstat(a.get(), &sa) != 0 || ::fstat(b.get(), &sb) != 0 ||
+      !S_ISREG(sa.st_mode) || !S_ISREG(sb.st_mode)) {
+    return false;
+  }
+  if (SameInode(sa, sb)) return true;
+  if (sa.st_size != sb.st_size) return false;
+  std::vector<std::uint8_t> x(1 << 16), y(1 << 16);
+  for (;;) {
+    const ssize_t n = ::read(a.get(), x.data(), x.size());
+    if (n < 0) return false;
+    if (n == 0) return ::read(b.get(), y.data(), 1) == 0;
+    std::size_t got = 0;
+    while (got < static_cast<std::size_t>(n)) {
+      const ssize_t m = ::read(b.get(), y.data() + got, static_cast<std::size_t>(n) - got);
+      if (m <= 0) return false;
+      got += static_cast<std::size_t>(m);
+    }
+    if (std::memcmp(x.data(), y.data(), got) != 0) return false;
+  }
+}
+
 std::string ParentDir(const std::string& path) {
   const auto slash = path.rfind('/');
   if (slash == std::string::npos) return ".";
@@ -169,7 +200,32 @@ bool WriteJournal(int live_fd, const Journal& j, std::string* error) {
   return FsyncFd(live_fd, "LIVE directory", error);
 }
 
-bool RollForward(int live_fd, const Journal& j, std::string* error) {
+bool RollForward(int live_fd, const Journal& j, const RecoveryScope* scope,
+                 std::vector<std::string>* notes, std::string* error) {
+  // A journal from disk names its directories; each must be one this run
+  // was given (compared by inode, so any spelling of the path will do).
+  const auto confined = [&](const std::string& named, const std::string& given, const char* what,
+                            const char* flag) {
+    struct stat a {}, b {};
+    if (!named.empty() && !given.empty() && ::stat(named.c_str(), &a) == 0 &&
+        ::stat(given.c_str(), &b) == 0 && SameInode(a, b)) {
+      return true;
+    }
+    *error = std::string("the journal names the ") + what + " '" + named + "', not this run's '" +
+             given + "'; rerun with " + flag + " '" + named +
+             "' to complete it, or inspect LIVE by hand if you did not use that directory";
+    return false;
+  };
+  if (scope != nullptr) {
+    if (!j.q_renames.empty() &&
+        !confined(j.q_dir, scope->quarantine_dir, "quarantine directory", "--quarantine-dir")) {
+      return false;
+    }
+    if ((!j.lkg_pending.empty() || j.lkg_consume) &&
+        !confined(j.s_dir, scope->state_dir, "state directory", "--state-dir")) {
+      return false;
+    }
+  }
   HookPoint("journal_committed");
   for (const auto& [from, to] : j.live_renames) {
     if (::renameat(live_fd, from.c_str(), live_fd, to.c_str()) != 0 && errno != ENOENT) {
@@ -191,7 +247,9 @@ bool RollForward(int live_fd, const Journal& j, std::string* error) {
     UniqueFd q = OpenDir(j.q_dir, error);
     if (!q.valid()) return false;
     for (const auto& [from, to] : j.q_renames) {
-      if (::renameat(q.get(), from.c_str(), q.get(), to.c_str()) != 0 && errno != ENOENT) {
+      // This run's own names are fresh; one read back must not replace a file.
+      const unsigned flags = scope != nullptr ? RENAME_NOREPLACE : 0;
+      if (::renameat2(q.get(), from.c_str(), q.get(), to.c_str(), flags) != 0 && errno != ENOENT) {
         *error = ErrnoMessage("rename '" + to + "' in quarantine");
         return false;
       }
@@ -207,6 +265,13 @@ bool RollForward(int live_fd, const Journal& j, std::string* error) {
     if (!FsyncFd(s.get(), "state directory", error)) return false;
   }
   for (const auto& src : j.sources) {
+    // A path read back from LIVE could name anything: remove it only if it
+    // is a copy of the file now live under its name, so nothing is lost.
+    if (scope != nullptr && !IsCopyOfLive(live_fd, src.path)) {
+      notes->push_back("left the activated candidate '" + src.path +
+                       "' in place: it is not a copy of the file now live under its name");
+      continue;
+    }
     struct stat st {};
     if (::lstat(src.path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
         static_cast<std::uint64_t>(st.st_dev) == src.dev &&
@@ -231,7 +296,7 @@ bool RollForward(int live_fd, const Journal& j, std::string* error) {
 }
 
 bool LockedLive::Open(const std::string& live_dir, const ActivationOptions& options,
-                      OperationResult* result) {
+                      const RecoveryScope& scope, OperationResult* result) {
   result->status = OperationStatus::kIoError;
   std::string error;
   if (live_dir.empty()) {
@@ -267,7 +332,7 @@ bool LockedLive::Open(const std::string& live_dir, const ActivationOptions& opti
                       " in LIVE is unreadable; inspect LIVE by hand and remove it";
       return false;
     }
-    if (!RollForward(fd_.get(), j, &error)) {
+    if (!RollForward(fd_.get(), j, &scope, &result->notes, &error)) {
       result->error = "completing an interrupted " + j.op + " failed: " + error;
       return false;
     }

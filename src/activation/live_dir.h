@@ -43,8 +43,23 @@ struct Journal {
 };
 
 bool WriteJournal(int live_fd, const Journal& j, std::string* error);
-// Applies the journal and removes it. Emits hook points.
-bool RollForward(int live_fd, const Journal& j, std::string* error);
+
+// The directories a run was given besides LIVE. A journal read back from
+// LIVE is not trusted: whoever can write LIVE can write it. It may touch
+// only LIVE and these, and it never removes files elsewhere.
+struct RecoveryScope {
+  std::string quarantine_dir;
+  std::string state_dir;
+};
+
+// Applies the journal and removes it. Emits hook points. `scope` null: the
+// journal this run just wrote. Otherwise one read back from LIVE: its
+// quarantine and state directories must be the scope's, renames in the
+// quarantine never replace a file, and an activated candidate outside LIVE
+// is removed only if it is a copy of the file now live under its name (one
+// left in place gets a line in *notes).
+bool RollForward(int live_fd, const Journal& j, const RecoveryScope* scope,
+                 std::vector<std::string>* notes, std::string* error);
 
 // LIVE opened and locked, with any interrupted operation completed and
 // stale temps removed.
@@ -52,7 +67,7 @@ class LockedLive {
  public:
   // exclusive: activate/prune/rollback. Fills *result on failure.
   bool Open(const std::string& live_dir, const ActivationOptions& options,
-            OperationResult* result);
+            const RecoveryScope& scope, OperationResult* result);
   [[nodiscard]] int fd() const { return fd_.get(); }
   [[nodiscard]] dev_t dev() const { return dev_; }
   [[nodiscard]] const std::string& path() const { return path_; }

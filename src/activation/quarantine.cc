@@ -34,7 +34,9 @@ std::string EntryId(std::int64_t t) {
 
 bool ParseRecord(const std::string& name, const std::string& text, QuarantineRecordInfo* out) {
   const json j = json::parse(text, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return false;
+  // Only records this tool wrote: Q may hold other files, and the bounds
+  // remove what a record names.
+  if (j.is_discarded() || !j.is_object() || Str(j, "schema") != "cvdguard-quarantine-1") return false;
   out->record = name;
   out->data = Str(j, "file");
   out->original_path = Str(j, "original_path");
@@ -49,10 +51,11 @@ bool ParseRecord(const std::string& name, const std::string& text, QuarantineRec
   if (sign != j.end() && sign->is_object()) out->sign = Str(*sign, "file");
   const auto removed = j.find("removed");
   out->removed = removed != j.end() && !removed->is_null();
-  // Names come from a file we did not necessarily write: keep them plain.
-  for (const std::string* n : {&out->data, &out->sign}) {
-    if (n->find('/') != std::string::npos || *n == "." || *n == "..") return false;
-  }
+  // A record names only its own files: <id>.quarantine and
+  // <id>.sign.quarantine beside <id>.json.
+  const std::string id = name.substr(0, name.size() - 5);
+  if (out->data != id + ".quarantine") return false;
+  if (!out->sign.empty() && out->sign != id + ".sign.quarantine") return false;
   return true;
 }
 
@@ -145,7 +148,7 @@ bool Quarantine::Stage(const QuarantineMeta& meta, const QuarantineSource& data,
   j["time"] = IsoTime(meta.t);
   j["operation"] = meta.operation;
   j["reason"] = meta.reason;
-  j["original_path"] = data.display_path;
+  j["original_path"] = AbsolutePath(data.display_path);
   j["file"] = e.data;
   j["size"] = meta.size;
   j["sha256"] = meta.sha256;
@@ -162,7 +165,7 @@ bool Quarantine::Stage(const QuarantineMeta& meta, const QuarantineSource& data,
   json findings = json::parse(meta.findings_json, nullptr, false);
   j["findings"] = findings.is_discarded() ? json::array() : std::move(findings);
   if (sign != nullptr) {
-    j["sign"] = {{"original_path", sign->display_path},
+    j["sign"] = {{"original_path", AbsolutePath(sign->display_path)},
                  {"file", e.sign},
                  {"size", meta.sign_size},
                  {"sha256", meta.sign_sha256}};

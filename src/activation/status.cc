@@ -1,6 +1,7 @@
 // status, the notification line, and the small public helpers.
 #include <fcntl.h>
 #include <unistd.h>
+#include <cerrno>
 
 #include <nlohmann/json.hpp>
 
@@ -56,10 +57,18 @@ bool AppendActivationNotice(const std::string& path, std::int64_t t,
     j["files"].push_back({{"name", f.name}, {"version", f.version}, {"sha256", f.sha256}});
   }
   const std::string line = j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+  // Non-blocking: a FIFO nobody reads must not hold the run (and LIVE's
+  // lock) forever. It fails at once with ENXIO instead.
   internal::UniqueFd fd(
-      ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644));
+      ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0644));
   if (!fd.valid()) {
-    *error = internal::ErrnoMessage("open '" + path + "'");
+    *error = errno == ENXIO ? "'" + path + "' is a FIFO with no reader"
+                            : internal::ErrnoMessage("open '" + path + "'");
+    return false;
+  }
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0 || !(S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode))) {
+    *error = "'" + path + "' is not a regular file or a FIFO";
     return false;
   }
   // One write(2) on O_APPEND: the line lands whole or not at all for

@@ -590,5 +590,154 @@ TEST_F(ActivationTest, RollbackWhenLiveAlreadyHoldsLastKnownGoodIsWhatTheSupervi
   EXPECT_EQ(ReadFile(live_ + "/daily.cvd"), daily);
 }
 
+
+// A journal is read back from LIVE, which a less trusted account may write:
+// it must not reach files outside LIVE and the directories of the run.
+TEST_F(ActivationTest, ForgedJournalCannotTouchFilesOutsideTheRunsDirectories) {
+  const std::string victim = tmp_.Join("victim");
+  fs::create_directories(victim + "/lkg/sub");
+  Put(victim, "secret", {'s', '\n'});
+  Put(victim, "app.conf", {'c', '\n'});
+  Put(victim + "/lkg/sub", "important.db", {'x'});
+  struct stat st {};
+  ASSERT_EQ(::stat((victim + "/secret").c_str(), &st), 0);
+  const auto journal = [&](const json& j) {
+    WriteFile(live_ + "/.cvdguard.journal", [&] {
+      const std::string t = j.dump();
+      return std::vector<std::uint8_t>(t.begin(), t.end());
+    }());
+  };
+  json j = {{"schema", "cvdguard-journal-1"}, {"op", "activate"},
+            {"live_renames", json::array()}, {"live_unlinks", json::array()},
+            {"q_dir", victim}, {"q_renames", json::array({json::array({"app.conf", "app.conf.gone"})})},
+            {"s_dir", ""}, {"lkg_pending", ""}, {"lkg_id", ""}, {"lkg_consume", false},
+            {"sources", json::array({{{"path", victim + "/secret"}, {"dev", st.st_dev}, {"ino", st.st_ino}}})}};
+  journal(j);
+  auto r = Prune(live_, q_, TestActivationOptions());
+  EXPECT_EQ(r.status, OperationStatus::kIoError);
+  EXPECT_NE(r.error.find("not this run's"), std::string::npos) << r.error;
+  EXPECT_TRUE(fs::exists(victim + "/app.conf"));
+
+  // The same journal with the run's own Q: the rename stays inside Q, and the
+  // source outside LIVE is kept because it is not a copy of a live file.
+  j["q_dir"] = q_;
+  j["q_renames"] = json::array();
+  journal(j);
+  r = Prune(live_, q_, TestActivationOptions());
+  EXPECT_EQ(r.status, OperationStatus::kOk) << r.error;
+  EXPECT_TRUE(fs::exists(victim + "/secret"));
+  EXPECT_TRUE(std::any_of(r.notes.begin(), r.notes.end(), [](const std::string& n) {
+    return n.find("left the activated candidate") != std::string::npos;
+  }));
+
+  // A rollback journal naming a state directory the run was not given.
+  journal({{"schema", "cvdguard-journal-1"}, {"op", "rollback"}, {"s_dir", victim}, {"lkg_consume", true}});
+  r = Prune(live_, q_, TestActivationOptions());
+  EXPECT_EQ(r.status, OperationStatus::kIoError);
+  EXPECT_TRUE(fs::exists(victim + "/lkg/sub/important.db"));
+}
+
+// A symlink in LIVE may point at a file the caller cannot read: copies of
+// it (last-known-good, quarantine) keep its permissions.
+TEST_F(ActivationTest, CopiesKeepTheSourcePermissions) {
+  const std::string outside = tmp_.Join("outside");
+  fs::create_directories(outside);
+  const std::string secret = Put(outside, "shadow", {'r', 'o', 'o', 't', '\n'});
+  ASSERT_EQ(::chmod(secret.c_str(), 0600), 0);
+  fs::create_symlink(secret, live_ + "/evil.sign");
+  fs::create_symlink(secret, live_ + "/x.cvd");
+  const auto r = Act({Put(in_, "daily.cvd", MakeDb("daily", Kind::kCvd, 5))});
+  ASSERT_EQ(r.files.size(), 1u);
+  EXPECT_EQ(r.files[0].outcome, FileOutcome::kActivated) << r.error;
+  struct stat st {};
+  ASSERT_EQ(::stat((s_ + "/lkg/evil.sign").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  const auto p = Prune(live_, q_, TestActivationOptions());
+  bool quarantined = false;
+  for (const auto& e : fs::directory_iterator(q_)) {
+    const std::string n = e.path().filename().string();
+    if (n.find("x.cvd") == std::string::npos || !n.ends_with(".quarantine")) continue;
+    quarantined = true;
+    ASSERT_EQ(::stat(e.path().c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0600u) << n;
+  }
+  EXPECT_TRUE(quarantined) << p.error;
+}
+
+TEST_F(ActivationTest, QuarantineBoundsLeaveFilesThatAreNotOurRecords) {
+  fs::create_directories(q_);
+  Put(q_, "case-1234.pcap", {'e'});
+  const std::string other = R"({"case":1234,"file":"case-1234.pcap"})";
+  Put(q_, "case-1234.json", std::vector<std::uint8_t>(other.begin(), other.end()));
+  ActivationOptions o = TestActivationOptions();
+  o.quarantine_bounds.max_age_seconds = 1;
+  o.quarantine_bounds.max_bytes = 0;
+  const auto r = Act({Put(in_, "daily.cvd", MakeDb("daily", Kind::kCvd, 5))}, o);
+  EXPECT_EQ(r.status, OperationStatus::kOk) << r.error;
+  EXPECT_TRUE(r.removals.empty());
+  EXPECT_TRUE(fs::exists(q_ + "/case-1234.pcap"));
+  EXPECT_EQ(SlurpText(q_ + "/case-1234.json"), other);
+}
+
+TEST_F(ActivationTest, OnlyTheDatabasesOwnFilesCountAsIt) {
+  const auto backup = MakeDb("daily", Kind::kCvd, 100);
+  Put(live_, "daily.cvd", MakeDb("daily", Kind::kCvd, 101));
+  Put(live_, "daily.backup.cvd", backup);
+  Put(live_, "daily-old.cvd", MakeDb("daily", Kind::kCvd, 200));
+  const auto r = Act({Put(in_, "daily.cvd", MakeDb("daily", Kind::kCvd, 102))});
+  ASSERT_EQ(r.files.size(), 1u);
+  EXPECT_EQ(r.files[0].outcome, FileOutcome::kActivated) << r.files[0].message;
+  EXPECT_EQ(r.files[0].live_version, 101u) << "daily-old.cvd (200) is not database daily";
+  EXPECT_EQ(ReadFile(live_ + "/daily.backup.cvd"), backup);
+  EXPECT_TRUE(fs::exists(live_ + "/daily-old.cvd"));
+}
+
+TEST_F(ActivationTest, MissingCandidateDirectoryIsRefusedAndTheRestActivate) {
+  const auto r = Act({Put(in_, "daily.cvd", MakeDb("daily", Kind::kCvd, 5)), tmp_.Join("nodir/main.cvd")});
+  ASSERT_EQ(r.files.size(), 2u) << r.error;
+  EXPECT_EQ(r.files[0].outcome, FileOutcome::kActivated);
+  EXPECT_EQ(r.files[1].outcome, FileOutcome::kRefused);
+  EXPECT_EQ(r.files[1].code, Code::kActivationMissing);
+  EXPECT_EQ(r.status, OperationStatus::kIncomplete);
+  EXPECT_TRUE(fs::exists(live_ + "/daily.cvd"));
+}
+
+TEST_F(ActivationTest, FailedCommitDoesNotReportFilesAsActivated) {
+  Put(live_, "daily.cvd", MakeDb("daily", Kind::kCvd, 4));
+  // A set member whose bytes cannot be read (reading offset 0 of a process's
+  // memory fails with EIO): saving last-known-good fails before the commit.
+  fs::create_symlink("/proc/self/mem", live_ + "/unreadable.sign");
+  const auto r = Act({Put(in_, "daily.cvd", MakeDb("daily", Kind::kCvd, 5))});
+  EXPECT_EQ(r.status, OperationStatus::kIoError);
+  EXPECT_FALSE(r.live_changed);
+  ASSERT_EQ(r.files.size(), 1u) << r.error;
+  EXPECT_EQ(r.files[0].outcome, FileOutcome::kFailed);
+  EXPECT_NE(r.files[0].message.find("not activated"), std::string::npos) << r.files[0].message;
+  EXPECT_EQ(HeaderVersionOf(live_ + "/daily.cvd"), 4u);
+}
+
+TEST_F(ActivationTest, NotifyFifoWithoutReaderDoesNotBlock) {
+  const std::string fifo = tmp_.Join("notify.fifo");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  ActivationOptions o = TestActivationOptions();
+  o.notify_path = fifo;
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto r = Act({Put(in_, "daily.cvd", MakeDb("daily", Kind::kCvd, 5))}, o);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(20));
+  EXPECT_EQ(r.status, OperationStatus::kOk) << r.error;
+  EXPECT_TRUE(std::any_of(r.notes.begin(), r.notes.end(), [](const std::string& n) {
+    return n.find("FIFO with no reader") != std::string::npos;
+  }));
+}
+
+TEST_F(ActivationTest, PruneRemovesLeftoversOfInterruptedRunsFromTheDefaultStateDir) {
+  const std::string s = live_ + "/.cvdguard";
+  // pid 1 is alive, so take a pid that cannot be: above pid_max.
+  fs::create_directories(s + "/.lkg-pending.999999999.1");
+  const auto r = Prune(live_, q_, TestActivationOptions());
+  EXPECT_EQ(r.status, OperationStatus::kOk) << r.error;
+  EXPECT_FALSE(fs::exists(s + "/.lkg-pending.999999999.1"));
+}
+
 }  // namespace
 }  // namespace cvdguard::testing

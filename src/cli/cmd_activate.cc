@@ -115,30 +115,30 @@ int Report(const char* cmd, const OperationResult& r, const DirArgs& a) {
                       f.outcome == FileOutcome::kAlreadyLive)) {
         continue;
       }
-      std::cout << FileOutcomeName(f.outcome) << "  " << f.path;
+      std::cout << FileOutcomeName(f.outcome) << "  " << ForText(f.path);
       if (f.outcome == FileOutcome::kActivated || f.outcome == FileOutcome::kRestored) {
         std::cout << "  version " << f.version;
         if (f.live_version) std::cout << " (was " << *f.live_version << ")";
-        if (!f.sign_name.empty()) std::cout << " with " << f.sign_name;
+        if (!f.sign_name.empty()) std::cout << " with " << ForText(f.sign_name);
       }
-      if (!f.message.empty()) std::cout << "  " << f.message;
-      if (!f.quarantine_record.empty()) std::cout << "  record: " << f.quarantine_record;
+      if (!f.message.empty()) std::cout << "  " << ForText(f.message);
+      if (!f.quarantine_record.empty()) std::cout << "  record: " << ForText(f.quarantine_record);
       std::cout << "\n";
     }
     // Notes and bound removals never decide success (docs/activation.md);
     // --quiet shows the notes only when the operation did not succeed (they
     // say why, e.g. "nothing to roll back to").
     for (const auto& n : r.notes) {
-      if (!a.quiet || r.status != OperationStatus::kOk) std::cout << "note: " << n << "\n";
+      if (!a.quiet || r.status != OperationStatus::kOk) std::cout << "note: " << ForText(n) << "\n";
     }
     for (const auto& q : r.removals) {
       if (a.quiet) break;
       std::cout << "quarantine bound (" << q.why << "): removed " << q.bytes
-                << " bytes; record kept: " << q.record << "\n";
+                << " bytes; record kept: " << ForText(q.record) << "\n";
     }
   }
   if (r.status == OperationStatus::kIoError) {
-    std::cerr << "cvdguard " << cmd << ": " << r.error << "\n";
+    std::cerr << "cvdguard " << cmd << ": " << ForText(r.error) << "\n";
     return kExitIo;
   }
   return r.status == OperationStatus::kOk ? kExitOk : kExitInvalid;
@@ -282,30 +282,30 @@ struct StatusArgs {
 };
 
 void PrintStatusText(const DirectoryStatus& st) {
-  std::cout << "live: " << st.live_dir << "\n";
+  std::cout << "live: " << ForText(st.live_dir) << "\n";
   if (st.interrupted_operation_pending) {
     std::cout << "  an interrupted operation is pending; the next activate/prune/rollback "
                  "completes it\n";
   }
   for (const auto& f : st.live) {
-    std::cout << "  " << f.name << "  " << KindName(f.kind) << "  version " << f.version << "  sigs "
+    std::cout << "  " << ForText(f.name) << "  " << KindName(f.kind) << "  version " << f.version << "  sigs "
               << f.sigs << "  built " << (f.build_time.empty() ? "?" : DisplayBuildTime(f.build_time)) << "  "
               << VerdictName(f.verdict);
-    if (!f.sign_name.empty()) std::cout << "  (" << f.sign_name << ")";
+    if (!f.sign_name.empty()) std::cout << "  (" << ForText(f.sign_name) << ")";
     std::cout << "\n";
   }
   if (st.live.empty()) std::cout << "  (no definition files)\n";
-  std::cout << "last-known-good: " << st.state_dir << "\n";
+  std::cout << "last-known-good: " << ForText(st.state_dir) << "\n";
   if (!st.has_last_known_good) std::cout << "  (none)\n";
   for (const auto& f : st.last_known_good) {
-    std::cout << "  " << f.name << "  version " << f.version << "  " << f.size << " bytes  "
+    std::cout << "  " << ForText(f.name) << "  version " << f.version << "  " << f.size << " bytes  "
               << f.sha256 << "\n";
   }
-  std::cout << "quarantine: " << (st.quarantine_dir.empty() ? "(unknown)" : st.quarantine_dir)
+  std::cout << "quarantine: " << (st.quarantine_dir.empty() ? "(unknown)" : ForText(st.quarantine_dir))
             << "  " << st.quarantine_bytes << " bytes\n";
   for (const auto& e : st.quarantine) {
-    std::cout << "  " << e.record << "  " << e.reason << "  " << e.original_path;
-    if (!e.failed_check.empty()) std::cout << "  " << e.failed_check;
+    std::cout << "  " << ForText(e.record) << "  " << ForText(e.reason) << "  " << ForText(e.original_path);
+    if (!e.failed_check.empty()) std::cout << "  " << ForText(e.failed_check);
     if (e.removed) std::cout << "  (file removed by the bounds)";
     std::cout << "\n";
   }
@@ -316,7 +316,8 @@ void AddStatus(CLI::App& app, Context& ctx) {
   CLI::App* sub = app.add_subcommand(
       "status",
       "Show what is live (validated), what last-known-good holds and what sits in quarantine. "
-      "Exit 0: every live file valid; 1: some live file invalid; 2: usage; 3: LIVE unreadable.");
+      "Exit 0: every live file valid; 1: some live file invalid, or an interrupted operation "
+      "pending; 2: usage; 3: LIVE unreadable.");
   sub->add_option("--db-dir", a->dirs.live, "The live definitions directory (LIVE)")->required();
   sub->add_option("--state-dir", a->dirs.state, "State directory (default LIVE/.cvdguard)");
   sub->add_option("--quarantine-dir", a->dirs.quarantine,
@@ -334,7 +335,7 @@ void AddStatus(CLI::App& app, Context& ctx) {
     const DirectoryStatus st = Status(a->dirs.live, a->dirs.state, a->dirs.quarantine, o);
     if (!st.ok) {
       if (a->dirs.json) std::cout << StatusToJson(st) << "\n";
-      std::cerr << "cvdguard status: " << st.error << "\n";
+      std::cerr << "cvdguard status: " << ForText(st.error) << "\n";
       ctx.exit_code = kExitIo;
       return;
     }
@@ -343,13 +344,15 @@ void AddStatus(CLI::App& app, Context& ctx) {
     } else if (a->dirs.quiet) {
       for (const auto& f : st.live) {
         if (f.verdict != Verdict::kValid) {
-          std::cout << st.live_dir << "/" << f.name << ": " << VerdictName(f.verdict) << "\n";
+          std::cout << ForText(st.live_dir + "/" + f.name) << ": " << VerdictName(f.verdict) << "\n";
         }
       }
     } else {
       PrintStatusText(st);
     }
-    bool all_valid = true;
+    // A pending journal means LIVE may hold part of an old and part of a
+    // new set until the next locked run completes it: not a healthy state.
+    bool all_valid = !st.interrupted_operation_pending;
     for (const auto& f : st.live) all_valid = all_valid && f.verdict == Verdict::kValid;
     ctx.exit_code = all_valid ? kExitOk : kExitInvalid;
   });

@@ -32,22 +32,22 @@ int RunInfo(const InfoArgs& a) {
                                           : kExitInvalid;
   }
   if (r.verdict == Verdict::kError) {
-    for (const auto& f : r.findings) std::cerr << "ERROR: " << f.message << "\n";
+    for (const auto& f : r.findings) std::cerr << "ERROR: " << ForText(f.message) << "\n";
     return kExitIo;
   }
   if (a.quiet && r.verdict == Verdict::kValid) return kExitOk;
   // Same fields, order and wording as `sigtool --info`.
-  if (!a.quiet) std::cout << "File: " << a.file << "\n";
+  if (!a.quiet) std::cout << "File: " << ForText(a.file) << "\n";
   if (r.header.present && !a.quiet) {
     std::cout << "Build time: " << DisplayBuildTime(r.header.build_time) << "\n";
     std::cout << "Version: " << (r.header.has_version ? std::to_string(r.header.version) : "?") << "\n";
     std::cout << "Signatures: " << (r.header.has_sigs ? std::to_string(r.header.sigs) : "?") << "\n";
     std::cout << "Functionality level: "
               << (r.header.has_flevel ? std::to_string(r.header.flevel) : "?") << "\n";
-    std::cout << "Builder: " << r.header.builder << "\n";
+    std::cout << "Builder: " << ForText(r.header.builder) << "\n";
     if (r.kind == Kind::kCvd || r.kind == Kind::kCud) {
-      std::cout << "MD5: " << r.header.md5 << "\n";
-      std::cout << "Digital signature: " << r.header.dsig << "\n";
+      std::cout << "MD5: " << ForText(r.header.md5) << "\n";
+      std::cout << "Digital signature: " << ForText(r.header.dsig) << "\n";
     }
   }
   if (r.verdict == Verdict::kValid) {
@@ -56,9 +56,9 @@ int RunInfo(const InfoArgs& a) {
   }
   for (const auto& f : r.findings) {
     if (f.severity >= Severity::kError) {
-      if (a.quiet) std::cout << a.file << ": ";
+      if (a.quiet) std::cout << ForText(a.file) << ": ";
       std::cout << "Verification FAILED: " << CodeName(f.code) << " (" << CodeNumber(f.code)
-                << "): " << f.message << "\n";
+                << "): " << ForText(f.message) << "\n";
       break;
     }
   }

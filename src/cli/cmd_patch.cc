@@ -8,6 +8,7 @@
 #include "cli/report_text.h"
 #include "cli/verify_flags.h"
 #include "cvdguard/cdiff.h"
+#include "cvdguard/validator.h"
 #include "cvdguard/json.h"
 
 namespace cvdguard::cli {
@@ -25,9 +26,10 @@ struct PatchArgs {
 void PrintFindings(const std::vector<Finding>& findings, std::ostream& out) {
   for (const auto& f : findings) {
     out << "  " << SeverityName(f.severity) << " " << CodeNumber(f.code) << " " << CodeName(f.code);
-    if (!f.member.empty()) out << " [" << f.member << (f.line != 0 ? ":" + std::to_string(f.line) : "")
-                               << "]";
-    out << ": " << f.message << "\n";
+    if (!f.member.empty()) {
+      out << " [" << ForText(f.member) << (f.line != 0 ? ":" + std::to_string(f.line) : "") << "]";
+    }
+    out << ": " << ForText(f.message) << "\n";
   }
 }
 
@@ -41,6 +43,14 @@ int RunPatch(const PatchArgs& a) {
   if (!a.flags.sign.empty()) {
     std::cerr << "cvdguard patch: --sign names one file; in patch every .sign is found beside "
                  "its own input\n";
+    return kExitUsage;
+  }
+  // The result is a .cld (md5 and dsig "X"): under a .cvd or .cud name a
+  // scanner would check a signature it does not have and refuse it.
+  const Kind out_kind = KindFromFileName(a.out);
+  if (a.out.empty() || out_kind == Kind::kCvd || out_kind == Kind::kCud) {
+    std::cerr << "cvdguard patch: -o '" << ForText(a.out)
+              << "': the result is a .cld; name it <name>.cld (nothing written)\n";
     return kExitUsage;
   }
   const PatchOutcome r = ApplyPatches(a.base, a.diffs, a.out, options);

@@ -54,7 +54,7 @@ int RunUnpack(const UnpackArgs& a) {
     return st == UnpackStatus::kInvalid ? kExitInvalid : kExitIo;
   }
   if (!a.quiet) {
-    for (const auto& w : written) std::cout << w << "\n";
+    for (const auto& w : written) std::cout << ForText(w) << "\n";
   }
   return kExitOk;
 }

@@ -18,6 +18,23 @@ const char* Reset(const TextStyle& s) { return s.color ? "\033[0m" : ""; }
 
 }  // namespace
 
+std::string ForText(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (const char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x20 && u != 0x7F) {
+      out.push_back(c);
+      continue;
+    }
+    static constexpr char kHex[] = "0123456789abcdef";
+    out += "\\x";
+    out.push_back(kHex[u >> 4]);
+    out.push_back(kHex[u & 15]);
+  }
+  return out;
+}
+
 std::string DisplayBuildTime(std::string header_build_time) {
   const auto dash = header_build_time.find('-');
   if (dash != std::string::npos) header_build_time[dash] = ':';
@@ -32,7 +49,7 @@ std::string OneLineReason(const Report& r) {
 }
 
 void PrintReportText(const Report& r, const TextStyle& style, std::ostream& out) {
-  const std::string name = r.path.empty() ? "<memory>" : r.path;
+  const std::string name = r.path.empty() ? "<memory>" : ForText(r.path);
   const Severity worst = r.verdict == Verdict::kValid ? Severity::kInfo : Severity::kError;
   out << name << ": " << Color(style, worst)
       << (r.verdict == Verdict::kValid ? "valid" : r.verdict == Verdict::kInvalid ? "INVALID" : "ERROR")
@@ -48,9 +65,11 @@ void PrintReportText(const Report& r, const TextStyle& style, std::ostream& out)
     }
     out << "  " << Color(style, f.severity) << SeverityName(f.severity) << Reset(style) << " "
         << CodeName(f.code) << " (" << CodeNumber(f.code) << ")";
-    if (!f.member.empty()) out << " [" << f.member << (f.line ? ":" + std::to_string(f.line) : "") << "]";
+    if (!f.member.empty()) {
+      out << " [" << ForText(f.member) << (f.line ? ":" + std::to_string(f.line) : "") << "]";
+    }
     if (f.offset != Finding::kNone) out << " @" << f.offset;
-    out << ": " << f.message << "\n";
+    out << ": " << ForText(f.message) << "\n";
   }
 }
 

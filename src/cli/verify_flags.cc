@@ -11,6 +11,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "cvdguard/validator.h"
+
 namespace cvdguard::cli {
 namespace {
 
@@ -152,6 +154,26 @@ bool BuildVerifyOptions(const VerifyFlags& f, VerifyOptions* out, std::string* e
   if (!InflateBackendAvailable(o.inflate_backend)) {
     *error = "--inflate isa-l: this cvdguard was built without ISA-L (libisal-dev)";
     return false;
+  }
+  // A key or trust store that cannot be used is the caller's mistake, not a
+  // defect of every file checked with it: exit 2 here rather than report
+  // each genuine file INVALID (KEY_UNUSABLE).
+  if (!o.keys.empty()) {
+    const Report probe = VerifyMemory({}, o);
+    for (const auto& finding : probe.findings) {
+      if (finding.code == Code::kKeyUnusable) {
+        *error = "--key: " + finding.message;
+        return false;
+      }
+    }
+  }
+  if (!o.certs_path.empty()) {
+    std::error_code ec;
+    const auto st = std::filesystem::status(o.certs_path, ec);
+    if (ec || !(std::filesystem::is_regular_file(st) || std::filesystem::is_directory(st))) {
+      *error = "--certs: '" + o.certs_path + "' is not a readable file or directory";
+      return false;
+    }
   }
   *out = std::move(o);
   return true;

@@ -739,5 +739,15 @@ TEST_F(ActivationTest, PruneRemovesLeftoversOfInterruptedRunsFromTheDefaultState
   EXPECT_FALSE(fs::exists(s + "/.lkg-pending.999999999.1"));
 }
 
+TEST_F(ActivationTest, StatusExitsOneWhileAnInterruptedOperationIsPending) {
+  ASSERT_EQ(Act({Put(in_, "daily.cvd", MakeDb("daily", Kind::kCvd, 5))}).status, OperationStatus::kOk);
+  auto run = RunCli(Cli({"status", "--db-dir", live_, "--state-dir", s_}), tmp_.path());
+  EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
+  Put(live_, ".cvdguard.journal", {'{', '}'});
+  run = RunCli(Cli({"status", "--db-dir", live_, "--state-dir", s_}), tmp_.path());
+  EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
+  EXPECT_NE(run.out.find("interrupted operation is pending"), std::string::npos) << run.out;
+}
+
 }  // namespace
 }  // namespace cvdguard::testing

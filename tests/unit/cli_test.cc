@@ -1,10 +1,12 @@
 // The cvdguard command line: exit codes, JSON Lines, sigtool-compatible info
 // output, unpack safety, build round trip, and the finding-code docs.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <array>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -18,7 +20,7 @@ namespace {
 
 using CliRun = CliResult;
 
-CliRun Cli(const std::string& args) { return RunCli(args); }
+CliRun Cli(const std::string& args, bool with_stderr = false) { return RunCli(args, with_stderr); }
 
 std::string Q(const std::string& s) { return "'" + s + "'"; }
 
@@ -152,6 +154,69 @@ TEST_F(CliTest, BuildThenVerifyRoundTrips) {
     EXPECT_EQ(j["kind"], kind);
     EXPECT_EQ(j["header"]["sigs"], 1);
   }
+}
+
+TEST_F(CliTest, UnusableKeyOrCertsPathIsAUsageErrorNotAnInvalidFile) {
+  WriteFile(dir_.Join("test.cvd"), Assemble(Assembly{}));
+  WriteFile(dir_.Join("garbage.pem"), {'x', '\n'});
+  CliRun r = Cli("verify --key cvd:" + Q(dir_.Join("garbage.pem")) + " " + Q(dir_.Join("test.cvd")), true);
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find("--key"), std::string::npos) << r.out;
+  r = Cli("verify " + keys_ + " --certs " + Q(dir_.Join("no-such-ca.pem")) + " " + Q(dir_.Join("test.cvd")));
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+}
+
+TEST_F(CliTest, KeygenNeverReplacesAKeyWithoutForce) {
+  const std::string prefix = dir_.Join("mine");
+  ASSERT_EQ(Cli("keygen --bits 1024 " + Q(prefix)).exit_code, 0);
+  struct stat st {};
+  ASSERT_EQ(::stat((prefix + ".key").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u) << "a private key is never readable by others";
+  const auto key = ReadFile(prefix + ".key");
+  const CliRun again = Cli("keygen --bits 1024 " + Q(prefix), true);
+  EXPECT_EQ(again.exit_code, 2);
+  EXPECT_NE(again.out.find("exists"), std::string::npos) << again.out;
+  EXPECT_EQ(ReadFile(prefix + ".key"), key);
+  EXPECT_EQ(Cli("keygen --force --bits 1024 " + Q(prefix)).exit_code, 0);
+  EXPECT_NE(ReadFile(prefix + ".key"), key);
+}
+
+TEST_F(CliTest, TextOutputEscapesControlCharactersInNames) {
+  // A file name that would print a forged verdict line and a terminal escape.
+  const std::string name = dir_.Join("x\nforged.cvd: valid (cvd)\n\x1b[2K.cvd");
+  WriteFile(name, {'x'});
+  const CliRun r = Cli("verify " + keys_ + " " + Q(name));
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_EQ(r.out.find("\nforged.cvd: valid"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find('\x1b'), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\\x0aforged.cvd"), std::string::npos) << r.out;
+}
+
+TEST_F(CliTest, PatchRefusesAnOutputNotNamedCld) {
+  WriteFile(dir_.Join("daily.cvd"), Assemble(Assembly{}));
+  for (const char* out : {"out.cvd", "out.cud"}) {
+    const CliRun r = Cli("patch " + keys_ + " " + Q(dir_.Join("daily.cvd")) + " " + Q(dir_.Join("daily-2.cdiff")) +
+                         " -o " + Q(dir_.Join(out)), true);
+    EXPECT_EQ(r.exit_code, 2) << out << ": " << r.out;
+    EXPECT_FALSE(std::filesystem::exists(dir_.Join(out)));
+  }
+  EXPECT_EQ(Cli("patch " + keys_ + " " + Q(dir_.Join("daily.cvd")) + " x.cdiff -o ''").exit_code, 2);
+}
+
+TEST_F(CliTest, BuildWritesNothingThatVerifyWouldReject) {
+  WriteFile(dir_.Join("cvd.key"), {CvdKey().private_pem.begin(), CvdKey().private_pem.end()});
+  WriteFile(dir_.Join("info.key"), {InfoKey().private_pem.begin(), InfoKey().private_pem.end()});
+  const std::string hdb = "44d88612fea8a8f36de82e1278abb02f:68:Eicar-Test-Signature\n";
+  WriteFile(dir_.Join("mine.hdb"), {hdb.begin(), hdb.end()});
+  const std::string head = "build --kind cvd --name mine --version 3 --cvd-key " + Q(dir_.Join("cvd.key")) +
+                           " --info-key " + Q(dir_.Join("info.key")) + " -o " + Q(dir_.Join("dup.cvd"));
+  // The same member twice: signed, yet TAR_DUPLICATE_MEMBER.
+  const CliRun r = Cli(head + " " + Q(dir_.Join("mine.hdb")) + " " + Q(dir_.Join("mine.hdb")), true);
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("TAR_DUPLICATE_MEMBER"), std::string::npos) << r.out;
+  EXPECT_FALSE(std::filesystem::exists(dir_.Join("dup.cvd")));
+  EXPECT_EQ(Cli(head + " --allow-invalid " + Q(dir_.Join("mine.hdb")) + " " + Q(dir_.Join("mine.hdb"))).exit_code, 0);
+  EXPECT_EQ(Cli("verify " + keys_ + " " + Q(dir_.Join("dup.cvd"))).exit_code, 1);
 }
 
 TEST(CodesDocTest, FindingCodesDocMatchesTheTable) {

@@ -109,8 +109,8 @@ class ScriptChecker {
     if (!ParseDecimal64(tok, n) || *n == 0 || *n > kMaxLineNumber ||
         (tok.size() > 1 && tok[0] == '0')) {
       Add(Code::kCdiffMalformedCommand, line_no, Finding::kNone,
-          "line number '" + Printable(tok) + "' is not a decimal number from 1 without leading "
-          "zeros");
+          "line number '" + Printable(tok) + "' is not a decimal number from 1 to " +
+              std::to_string(kMaxLineNumber) + " without leading zeros");
       return false;
     }
     return true;

@@ -252,8 +252,7 @@ void AddRollback(CLI::App& app, Context& ctx) {
   sub->add_option("--quarantine-dir", a->dirs.quarantine, "Where the replaced files go")
       ->required();
   sub->add_option("--state-dir", a->dirs.state,
-                  "The state directory of activate (LIVE/.cvdguard if activate used the default)")
-      ->required();
+                  "The state directory of activate (default LIVE/.cvdguard, as for activate)");
   sub->add_option("--notify", a->notify,
                   "After LIVE changed, append one definitions_activated JSON line to this file");
   sub->add_flag("--json", a->dirs.json, "Print the outcome as one JSON object");

@@ -26,9 +26,10 @@ struct PatchArgs {
 void PrintFindings(const std::vector<Finding>& findings, std::ostream& out) {
   for (const auto& f : findings) {
     out << "  " << SeverityName(f.severity) << " " << CodeNumber(f.code) << " " << CodeName(f.code);
-    if (!f.member.empty()) {
-      out << " [" << ForText(f.member) << (f.line != 0 ? ":" + std::to_string(f.line) : "") << "]";
-    }
+    // Chain findings name the file being edited and the script line that
+    // edits it; "member:N" would read as a line of the member.
+    if (!f.member.empty()) out << " [" << ForText(f.member) << "]";
+    if (f.line != 0) out << " (script line " << f.line << ")";
     out << ": " << ForText(f.message) << "\n";
   }
 }

@@ -67,6 +67,8 @@ void PrintReportText(const Report& r, const TextStyle& style, std::ostream& out)
         << CodeName(f.code) << " (" << CodeNumber(f.code) << ")";
     if (!f.member.empty()) {
       out << " [" << ForText(f.member) << (f.line ? ":" + std::to_string(f.line) : "") << "]";
+    } else if (f.line) {
+      out << " [line " << f.line << "]";  // e.g. a .cdiff script line
     }
     if (f.offset != Finding::kNone) out << " @" << f.offset;
     out << ": " << ForText(f.message) << "\n";

@@ -202,9 +202,16 @@ std::vector<std::string> ExpandInputs(const std::vector<std::string>& inputs,
           if (it->is_directory(ec)) it.disable_recursion_pending();
           continue;
         }
-        if (it->is_regular_file(ec) && IsDefinitionName(name)) found.push_back(it->path().string());
+        if (!IsDefinitionName(name)) continue;
+        std::error_code target_ec;
+        // A dangling symlink under a definition name is what stops a scan
+        // service: report it (VerifyPath says it cannot be opened).
+        if (it->is_regular_file(ec) || (it->is_symlink(ec) && !fs::exists(it->path(), target_ec))) {
+          found.push_back(it->path().string());
+        }
       }
       if (ec) errors->push_back(in + ": " + ec.message());
+      if (!ec && found.empty()) errors->push_back(in + ": no definition files (.cvd .cld .cud .cdiff) in it");
       std::sort(found.begin(), found.end());
       out.insert(out.end(), found.begin(), found.end());
     } else {

@@ -151,8 +151,9 @@ std::optional<SniffResult> SniffNotContainer(std::span<const std::uint8_t> head,
   }
   if (text.starts_with("ClamAV-Diff:")) {
     return SniffResult{Code::kNotContainerCdiff,
-                       "this is a .cdiff patch, not a .cvd/.cld/.cud container; verify it under "
-                       "its .cdiff name"};
+                       "this is a .cdiff patch, not a .cvd/.cld/.cud container: check it as a "
+                       "patch (`cvdguard verify X.cdiff`, VerifyCdiffPath, "
+                       "cvdguard_verify_cdiff_path)"};
   }
   if (text.starts_with("#clamsign")) {
     return SniffResult{Code::kNotContainerSignFile,

@@ -445,7 +445,9 @@ TEST_F(ActivationTest, StatusReportsLiveLastKnownGoodAndQuarantine) {
 
 TEST_F(ActivationTest, UsageErrorsExitTwo) {
   EXPECT_EQ(RunCli({"activate", "--db-dir", live_}, tmp_.path()).exit_code, 2);
-  EXPECT_EQ(RunCli({"rollback", "--db-dir", live_, "--quarantine-dir", q_}, tmp_.path()).exit_code, 2);
+  EXPECT_EQ(RunCli({"rollback", "--db-dir", live_}, tmp_.path()).exit_code, 2);
+  // --state-dir defaults to LIVE/.cvdguard, as for activate: nothing there yet.
+  EXPECT_EQ(RunCli({"rollback", "--db-dir", live_, "--quarantine-dir", q_}, tmp_.path()).exit_code, 1);
   EXPECT_EQ(RunCli({"activate", "--db-dir", live_, "--quarantine-dir", q_, "--key", "bogus",
                     in_ + "/daily.cvd"},
                    tmp_.path())

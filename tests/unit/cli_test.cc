@@ -127,6 +127,33 @@ TEST_F(CliTest, UnpackWritesOnlyIntoTheDirectory) {
   EXPECT_EQ(Cli("unpack " + keys_ + " " + Q(dir_.Join("test.cvd")) + " " + Q(dir_.Join("out"))).exit_code, 3);
 }
 
+TEST_F(CliTest, UnpackWritesNothingWhenAMemberNameIsTaken) {
+  WriteFile(dir_.Join("test.cvd"), Assemble(Assembly{}));
+  std::filesystem::create_directories(dir_.Join("out"));
+  std::filesystem::create_symlink("../elsewhere", dir_.Join("out/test.hdb"));
+  const CliRun r = Cli("unpack --json " + keys_ + " " + Q(dir_.Join("test.cvd")) + " " + Q(dir_.Join("out")));
+  EXPECT_EQ(r.exit_code, 3) << r.out;
+  EXPECT_FALSE(std::filesystem::exists(dir_.Join("out/COPYING"))) << "all or nothing";
+  EXPECT_FALSE(std::filesystem::exists(dir_.Join("elsewhere")));
+  EXPECT_EQ(nlohmann::json::parse(r.out)["written"].size(), 0u);
+  // Missing parents are created.
+  EXPECT_EQ(Cli("unpack " + keys_ + " " + Q(dir_.Join("test.cvd")) + " " + Q(dir_.Join("a/b/c"))).exit_code, 0);
+  EXPECT_TRUE(std::filesystem::exists(dir_.Join("a/b/c/COPYING")));
+}
+
+TEST_F(CliTest, VerifyDirectoryReportsDanglingLinksAndEmptyDirectories) {
+  std::filesystem::create_directories(dir_.Join("db"));
+  WriteFile(dir_.Join("db/a.cvd"), Assemble(Assembly{}));
+  std::filesystem::create_symlink(dir_.Join("gone.cvd"), dir_.Join("db/daily.cvd"));
+  CliRun r = Cli("verify " + keys_ + " " + Q(dir_.Join("db")));
+  EXPECT_EQ(r.exit_code, 3) << r.out;
+  EXPECT_NE(r.out.find("daily.cvd"), std::string::npos) << r.out;
+  std::filesystem::create_directories(dir_.Join("empty"));
+  r = Cli("verify " + keys_ + " " + Q(dir_.Join("empty")), true);
+  EXPECT_EQ(r.exit_code, 3) << r.out;
+  EXPECT_NE(r.out.find("no definition files"), std::string::npos) << r.out;
+}
+
 TEST_F(CliTest, UnpackRefusesAnInvalidFile) {
   Assembly a;
   a.edit_tar_items = [](auto& items) { items.push_back({"../evil.hdb", "x\n"}); };

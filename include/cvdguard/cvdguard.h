@@ -152,8 +152,9 @@ CVDGUARD_EXPORT int cvdguard_options_set_at_time(cvdguard_options *opts,
 /* Trust store for detached .sign files: a PEM file or directory. */
 CVDGUARD_EXPORT int cvdguard_options_set_certs_path(cvdguard_options *opts,
                                                     const char *path);
-/* An explicit .sign file (else <name>-<version>.cvd.sign is looked for
- * beside the file, unless discovery is off). Not for activation. */
+/* An explicit .sign file, read by every verify call (path, fd, memory);
+ * else <name>-<version>.cvd.sign is looked for beside a path, unless
+ * discovery is off. Not for activation. */
 CVDGUARD_EXPORT int cvdguard_options_set_sign_path(cvdguard_options *opts,
                                                    const char *path);
 CVDGUARD_EXPORT int cvdguard_options_set_discover_sign(cvdguard_options *opts, int on);
@@ -211,6 +212,18 @@ CVDGUARD_EXPORT int cvdguard_verify_memory(const void *data, size_t size,
                                            const char *name,
                                            const cvdguard_options *opts,
                                            cvdguard_report **out);
+/* A .cdiff patch on its own: signature (trailer or .cdiff.sign beside it),
+ * header, gzip layout and the whole script, as `cvdguard verify X.cdiff`
+ * (docs/cdiff.md). The verify functions above judge containers and report
+ * NOT_CONTAINER_CDIFF for a patch. Same returns as cvdguard_verify_path. */
+CVDGUARD_EXPORT int cvdguard_verify_cdiff_path(const char *path, const cvdguard_options *opts,
+                                               cvdguard_report **out);
+/* The same from memory; `name` (may be NULL) is the file name for the
+ * version check against <name>-<version>.cdiff. */
+CVDGUARD_EXPORT int cvdguard_verify_cdiff_memory(const void *data, size_t size,
+                                                 const char *name,
+                                                 const cvdguard_options *opts,
+                                                 cvdguard_report **out);
 CVDGUARD_EXPORT void cvdguard_report_free(cvdguard_report *r);
 
 /* 1 if the verdict is valid, 0 otherwise (and for NULL). */
@@ -436,7 +449,8 @@ CVDGUARD_EXPORT int cvdguard_fault_engine_apply_json(cvdguard_fault_engine *e,
  * DEFINITIONS_ACTIVATED). `detail` may be NULL. */
 CVDGUARD_EXPORT int cvdguard_fault_engine_apply(cvdguard_fault_engine *e, double t,
                                                 int kind, const char *detail);
-/* A definitions_activated event with `n` files. */
+/* A definitions_activated event with `n` files. Each digest is 64 hex
+ * digits in either case, stored lower-case. */
 CVDGUARD_EXPORT int cvdguard_fault_engine_apply_activated(cvdguard_fault_engine *e,
                                                           double t,
                                                           const char *const *names,
@@ -444,7 +458,7 @@ CVDGUARD_EXPORT int cvdguard_fault_engine_apply_activated(cvdguard_fault_engine 
                                                           const char *const *sha256,
                                                           size_t n);
 
-/* The decisions of the last apply. */
+/* The decisions of the last apply; none if it failed. */
 CVDGUARD_EXPORT size_t cvdguard_fault_engine_decision_count(
     const cvdguard_fault_engine *e);
 /* A cvdguard_decision_kind, or CVDGUARD_E_ARGUMENT. */

@@ -34,8 +34,10 @@ class CVDGUARD_EXPORT Validator {
   // limit is then enforced as a hard output cap while inflating.
   void SetExpectedSize(std::uint64_t size);
 
-  // Bytes of a detached .sign for this file (FORMAT.md 6). Optional; the
-  // path-based entry points find it themselves.
+  // Bytes of a detached .sign for this file (FORMAT.md 6). Optional: the
+  // constructor reads options.sign_path when it is set (a read error makes
+  // the verdict kError), and the path-based entry points find the .sign
+  // beside the file otherwise. A call replaces either.
   void SetSignFile(std::string sign_text, std::string sign_path);
 
   void Update(std::span<const std::uint8_t> bytes);

@@ -2,7 +2,6 @@
 // Every entry point catches every exception; none crosses into C.
 #include "cvdguard/cvdguard.h"
 
-#include <cctype>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
@@ -18,6 +17,7 @@
 #include <vector>
 
 #include "cvdguard/activation.h"
+#include "cvdguard/cdiff.h"
 #include "cvdguard/faults.h"
 #include "cvdguard/finding.h"
 #include "cvdguard/json.h"
@@ -25,6 +25,7 @@
 #include "cvdguard/report.h"
 #include "cvdguard/validator.h"
 #include "cvdguard/version.h"
+#include "faults/fault_json_util.h"
 
 struct cvdguard_options {
   cvdguard::ActivationOptions activation;  // .verify holds the verify options
@@ -178,14 +179,17 @@ int PublishOperation(cvdguard::OperationResult result, cvdguard_operation** out)
   return CVDGUARD_OK;
 }
 
+// Every apply starts with this, whatever its outcome: the decisions are
+// those of the last apply, so a refused one (for any reason) leaves none.
+void ClearDecisions(cvdguard_fault_engine* e) {
+  e->decisions.clear();
+  e->decision_json.clear();
+}
+
 int ApplyEvent(cvdguard_fault_engine* e, const cvdguard::FaultEvent& event) {
   std::vector<cvdguard::FaultDecision> decisions;
   const cvdguard::FaultStatus s = e->engine.Apply(event, &decisions);
-  if (!s.ok()) {
-    e->decisions.clear();
-    e->decision_json.clear();
-    return Fail(CVDGUARD_E_REJECTED, s.message, cvdguard::CodeNumber(s.code));
-  }
+  if (!s.ok()) return Fail(CVDGUARD_E_REJECTED, s.message, cvdguard::CodeNumber(s.code));
   if (decisions.size() > static_cast<size_t>(std::numeric_limits<int>::max())) {
     return Fail(CVDGUARD_E_INTERNAL, "too many decisions");
   }
@@ -396,14 +400,13 @@ int cvdguard_options_set_notify_path(cvdguard_options* opts, const char* path) {
 
 int cvdguard_options_add_refused_sha256(cvdguard_options* opts, const char* sha256_hex) {
   CVDGUARD_OPTS_CHECK(opts);
-  const std::string_view hex = sha256_hex == nullptr ? std::string_view() : sha256_hex;
-  const bool ok = hex.size() == 64 && hex.find_first_not_of("0123456789abcdefABCDEF") ==
-                                          std::string_view::npos;
-  if (!ok) return Fail(CVDGUARD_E_ARGUMENT, "a SHA-256 is 64 hex digits");
+  if (sha256_hex == nullptr) return Fail(CVDGUARD_E_ARGUMENT, "a SHA-256 is 64 hex digits");
   return Guard([&] {
-    std::string lower(hex);
-    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    opts->activation.refused_sha256.push_back(std::move(lower));
+    std::string digest(sha256_hex);
+    if (!cvdguard::internal::NormalizeSha256(&digest)) {
+      return Fail(CVDGUARD_E_ARGUMENT, "a SHA-256 is 64 hex digits");
+    }
+    opts->activation.refused_sha256.push_back(std::move(digest));
     return CVDGUARD_OK;
   });
 }
@@ -464,6 +467,29 @@ int cvdguard_verify_memory(const void* data, size_t size, const char* name,
     if (name != nullptr && options.file_name.empty()) options.file_name = name;
     const std::span<const std::uint8_t> bytes(static_cast<const std::uint8_t*>(data), size);
     return PublishReport(cvdguard::VerifyMemory(bytes, options), out);
+  });
+}
+
+int cvdguard_verify_cdiff_path(const char* path, const cvdguard_options* opts,
+                               cvdguard_report** out) {
+  if (out == nullptr) return Fail(CVDGUARD_E_ARGUMENT, "out is NULL");
+  *out = nullptr;
+  if (path == nullptr || *path == '\0') {
+    return Fail(CVDGUARD_E_ARGUMENT, "path is NULL or empty");
+  }
+  return Guard([&] { return PublishReport(cvdguard::VerifyCdiffPath(path, VerifyOptionsOf(opts)), out); });
+}
+
+int cvdguard_verify_cdiff_memory(const void* data, size_t size, const char* name,
+                                 const cvdguard_options* opts, cvdguard_report** out) {
+  if (out == nullptr) return Fail(CVDGUARD_E_ARGUMENT, "out is NULL");
+  *out = nullptr;
+  if (data == nullptr && size != 0) return Fail(CVDGUARD_E_ARGUMENT, "data is NULL");
+  return Guard([&] {
+    cvdguard::VerifyOptions options = VerifyOptionsOf(opts);
+    if (name != nullptr && options.file_name.empty()) options.file_name = name;
+    const std::span<const std::uint8_t> bytes(static_cast<const std::uint8_t*>(data), size);
+    return PublishReport(cvdguard::VerifyCdiffMemory(bytes, options), out);
   });
 }
 
@@ -809,17 +835,14 @@ int cvdguard_fault_engine_new(const char* config_json, cvdguard_fault_engine** o
 void cvdguard_fault_engine_free(cvdguard_fault_engine* e) { delete e; }
 
 int cvdguard_fault_engine_apply_json(cvdguard_fault_engine* e, const char* event_line) {
+  if (e != nullptr) ClearDecisions(e);
   if (e == nullptr || event_line == nullptr) {
     return Fail(CVDGUARD_E_ARGUMENT, "engine or event line is NULL");
   }
   return Guard([&] {
     cvdguard::FaultEvent event;
     const cvdguard::FaultStatus s = cvdguard::ParseFaultEventLine(event_line, &event);
-    if (!s.ok()) {
-      e->decisions.clear();
-      e->decision_json.clear();
-      return Fail(CVDGUARD_E_REJECTED, s.message, cvdguard::CodeNumber(s.code));
-    }
+    if (!s.ok()) return Fail(CVDGUARD_E_REJECTED, s.message, cvdguard::CodeNumber(s.code));
     return ApplyEvent(e, event);
   });
 }
@@ -827,6 +850,7 @@ int cvdguard_fault_engine_apply_json(cvdguard_fault_engine* e, const char* event
 int cvdguard_fault_engine_apply(cvdguard_fault_engine* e, double t, int kind,
                                 const char* detail) {
   if (e == nullptr) return Fail(CVDGUARD_E_ARGUMENT, "engine is NULL");
+  ClearDecisions(e);
   if (kind < CVDGUARD_EVENT_CONNECTOR_START || kind > CVDGUARD_EVENT_TICK ||
       kind == CVDGUARD_EVENT_DEFINITIONS_ACTIVATED) {
     return Fail(CVDGUARD_E_ARGUMENT,
@@ -846,6 +870,7 @@ int cvdguard_fault_engine_apply_activated(cvdguard_fault_engine* e, double t,
                                           const char* const* names, const uint64_t* versions,
                                           const char* const* sha256, size_t n) {
   if (e == nullptr) return Fail(CVDGUARD_E_ARGUMENT, "engine is NULL");
+  ClearDecisions(e);
   if (n == 0 || names == nullptr || versions == nullptr || sha256 == nullptr) {
     return Fail(CVDGUARD_E_ARGUMENT, "definitions_activated needs at least one file");
   }
@@ -859,7 +884,14 @@ int cvdguard_fault_engine_apply_activated(cvdguard_fault_engine* e, double t,
     event.t = t;
     event.kind = cvdguard::FaultEventKind::kDefinitionsActivated;
     for (size_t i = 0; i < n; ++i) {
-      event.files.push_back(cvdguard::DefinitionFile{names[i], versions[i], sha256[i]});
+      // Any case, stored lower-case, as the JSON event's digests (docs/faults.md).
+      std::string digest(sha256[i]);
+      if (!cvdguard::internal::NormalizeSha256(&digest)) {
+        return Fail(CVDGUARD_E_REJECTED,
+                    std::string("file \"") + names[i] + "\": \"sha256\" must be 64 hex digits",
+                    cvdguard::CodeNumber(Code::kFaultEventBadField));
+      }
+      event.files.push_back(cvdguard::DefinitionFile{names[i], versions[i], std::move(digest)});
     }
     return ApplyEvent(e, event);
   });

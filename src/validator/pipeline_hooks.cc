@@ -274,7 +274,9 @@ namespace {
 // reading a bounded prefix is enough for it to say so.
 constexpr std::size_t kMaxSignRead = 4u << 20;
 
-bool ReadBounded(const std::string& path, std::string* out) {
+}  // namespace
+
+bool ReadSignFile(const std::string& path, std::string* out) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return false;
   out->resize(kMaxSignRead + 1);
@@ -283,18 +285,10 @@ bool ReadBounded(const std::string& path, std::string* out) {
   return true;
 }
 
-}  // namespace
-
 void AttachSignFile(const std::string& path, const VerifyOptions& options, int fd, Validator* v) {
+  // An explicit .sign was read by the Validator's constructor.
+  if (options.sign_path) return;
   std::string text;
-  if (options.sign_path) {
-    if (!ReadBounded(*options.sign_path, &text)) {
-      v->FailRead("cannot read the .sign file '" + *options.sign_path + "'");
-      return;
-    }
-    v->SetSignFile(std::move(text), *options.sign_path);
-    return;
-  }
   if (!options.discover_sign || KindFromFileName(path) != Kind::kCvd) return;
   // <dir>/<name>-<header version>.cvd.sign (FORMAT.md 1.6).
   std::uint8_t head[kHeaderSize];
@@ -307,7 +301,7 @@ void AttachSignFile(const std::string& path, const VerifyOptions& options, int f
   const std::string sign = dir + DatabaseNameFromFileName(path) + "-" +
                            std::to_string(p.fields.version) + ".cvd.sign";
   if (access(sign.c_str(), F_OK) != 0) return;
-  if (!ReadBounded(sign, &text)) {
+  if (!ReadSignFile(sign, &text)) {
     v->FailRead("cannot read the .sign file '" + sign + "'");
     return;
   }

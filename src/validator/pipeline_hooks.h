@@ -64,9 +64,14 @@ class PipelineHooks {
   std::unique_ptr<MemberThread> thread_;
 };
 
-// Finds the detached .sign for `path` (explicit option, else
-// <dir>/<name>-<version>.cvd.sign with the version read from the header
-// through `fd`, restoring its offset) and hands it to the validator.
+// Reads a .sign file, bounded (a few KB are expected; the verifier refuses
+// anything far larger). False if it cannot be opened.
+bool ReadSignFile(const std::string& path, std::string* out);
+
+// Finds the detached .sign beside `path` (<dir>/<name>-<version>.cvd.sign
+// with the version read from the header through `fd`, restoring its offset)
+// and hands it to the validator. An explicit options.sign_path is left to
+// the Validator, which reads it whatever the input.
 void AttachSignFile(const std::string& path, const VerifyOptions& options, int fd, Validator* v);
 
 }  // namespace cvdguard::internal

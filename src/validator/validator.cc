@@ -6,6 +6,7 @@
 #include "cvdguard/validator.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -52,7 +53,10 @@ std::string DatabaseNameFromFileName(std::string_view file_name) {
   return std::string(file_name.substr(0, end));
 }
 
-class Validator::Impl final : public internal::TarListener {
+// Hidden: a nested class takes the default visibility of the exported
+// Validator, which would put every Impl member in the shared library's ABI.
+class __attribute__((visibility("hidden"))) Validator::Impl final
+    : public internal::TarListener {
  public:
   explicit Impl(const VerifyOptions& options) : opt_(options) {
     std::string error;
@@ -62,6 +66,16 @@ class Validator::Impl final : public internal::TarListener {
     }
     report_.extension_kind = KindFromFileName(opt_.file_name);
     if (!opt_.file_name.empty()) report_.path = opt_.file_name;
+    // Read here, not by the entry points, so that an explicit .sign counts
+    // however the bytes arrive: path, descriptor, memory or Update().
+    if (opt_.sign_path) {
+      std::string text;
+      if (internal::ReadSignFile(*opt_.sign_path, &text)) {
+        SetSignFile(std::move(text), *opt_.sign_path);
+      } else {
+        FailRead("cannot read the .sign file '" + *opt_.sign_path + "'");
+      }
+    }
   }
 
   void SetExpectedSize(std::uint64_t size) { expected_size_ = size; }
@@ -961,6 +975,12 @@ Report ReadInto(int fd, Validator& v, const std::string& name) {
     const ssize_t n = read(fd, buf.data(), buf.size());
     if (n < 0) {
       if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        // A non-blocking descriptor (a pipe or socket from a download
+        // library): wait for data rather than call it a read error.
+        pollfd p{fd, POLLIN, 0};
+        if (poll(&p, 1, -1) >= 0 || errno == EINTR) continue;
+      }
       v.FailRead("read error on '" + name + "': " + std::strerror(errno));
       return v.Finish();
     }

@@ -538,6 +538,52 @@ static void test_options(void) {
   cvdguard_options_free(o);
 }
 
+/* An explicit .sign is read by every entry point, not only by the path-based
+ * one: under FIPS, test-1.cvd from memory or a descriptor is valid with
+ * test-1.cvd.sign, and invalid with the .sign of another file. */
+static void test_explicit_sign_path_is_read_from_memory_and_fd(void) {
+  cvdguard_options *o = cvdguard_options_new();
+  cvdguard_report *r = NULL;
+  size_t size = 0;
+  char *data = read_file(realdata("test-1.cvd"), &size);
+  int fd;
+  CHECK(data != NULL);
+  CHECK(cvdguard_options_set_certs_path(o, realdata("certs/clamav-test-ca.crt")) ==
+        CVDGUARD_OK);
+  CHECK(cvdguard_options_set_at_time(o, 1767225600) == CVDGUARD_OK); /* 2026-01-01 */
+  CHECK(cvdguard_options_set_sign_policy(o, CVDGUARD_SIGN_FIPS) == CVDGUARD_OK);
+  CHECK(cvdguard_options_set_sign_path(o, realdata("test-1.cvd.sign")) == CVDGUARD_OK);
+
+  CHECK(cvdguard_verify_memory(data, size, "test-1.cvd", o, &r) == CVDGUARD_OK);
+  CHECK_VALID(r, 1);
+  CHECK_STR(cvdguard_report_verified_by(r), "sign");
+  cvdguard_report_free(r);
+
+  fd = open(realdata("test-1.cvd"), O_RDONLY);
+  CHECK(fd >= 0);
+  r = NULL;
+  CHECK(cvdguard_verify_fd(fd, "test-1.cvd", o, &r) == CVDGUARD_OK);
+  close(fd);
+  CHECK_VALID(r, 1);
+  CHECK_STR(cvdguard_report_verified_by(r), "sign");
+  cvdguard_report_free(r);
+
+  /* The .sign is really checked: another file's is refused. */
+  CHECK(cvdguard_options_set_sign_path(o, realdata("test-2.cvd.sign")) == CVDGUARD_OK);
+  r = NULL;
+  CHECK(cvdguard_verify_memory(data, size, "test-1.cvd", o, &r) == CVDGUARD_OK);
+  CHECK_VALID(r, 0);
+  cvdguard_report_free(r);
+
+  /* An unreadable .sign is an I/O error, as for a path. */
+  CHECK(cvdguard_options_set_sign_path(o, tmp_path("no-such.cvd.sign")) == CVDGUARD_OK);
+  r = NULL;
+  CHECK(cvdguard_verify_memory(data, size, "test-1.cvd", o, &r) == CVDGUARD_E_IO);
+  CHECK(r == NULL);
+  free(data);
+  cvdguard_options_free(o);
+}
+
 /* --- activation ------------------------------------------------------------ */
 
 static int find_outcome(const cvdguard_operation *op, int outcome) {
@@ -546,6 +592,29 @@ static int find_outcome(const cvdguard_operation *op, int outcome) {
     if (cvdguard_operation_file_outcome(op, i) == outcome) return (int)i;
   }
   return -1;
+}
+
+static void test_cdiff_is_verified_as_a_patch(void) {
+  cvdguard_report *r = NULL;
+  size_t size = 0;
+  char *data = read_file(realdata("test-2.cdiff"), &size);
+  CHECK(data != NULL);
+  CHECK(cvdguard_verify_cdiff_path(realdata("test-2.cdiff"), NULL, &r) == CVDGUARD_OK);
+  CHECK_VALID(r, 1);
+  CHECK_STR(cvdguard_report_kind_name(r), "cdiff");
+  cvdguard_report_free(r);
+  r = NULL;
+  CHECK(cvdguard_verify_cdiff_memory(data, size, "test-2.cdiff", NULL, &r) == CVDGUARD_OK);
+  CHECK_VALID(r, 1);
+  cvdguard_report_free(r);
+  /* One byte changed in the script: no longer valid. */
+  data[size / 2] ^= 0x01;
+  r = NULL;
+  CHECK(cvdguard_verify_cdiff_memory(data, size, "test-2.cdiff", NULL, &r) == CVDGUARD_OK);
+  CHECK_VALID(r, 0);
+  cvdguard_report_free(r);
+  CHECK(cvdguard_verify_cdiff_path(NULL, NULL, &r) == CVDGUARD_E_ARGUMENT && r == NULL);
+  free(data);
 }
 
 static void test_activation(void) {
@@ -881,6 +950,83 @@ static void test_fault_engine(void) {
   cvdguard_fault_engine_free(NULL);
 }
 
+/* Digests given to _apply_activated are case-insensitive, as in the JSON
+ * event: upper-case is accepted and comes back in lower case. Two tried
+ * activations that both fail to start give an integrity gap naming them. */
+static void test_activated_digests_accept_any_case(void) {
+  cvdguard_fault_engine *e = NULL;
+  const char *names[1] = {"daily.cvd"};
+  const uint64_t versions[1] = {27001};
+  const char *upper_a[1] = {"0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF"};
+  const char *lower_a = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+  const char *mixed_b[1] = {"FEDCBA9876543210fedcba9876543210FEDCBA9876543210fedcba9876543210"};
+  const char *lower_b = "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210";
+  int n, i, gap = -1;
+  size_t j;
+  CHECK(cvdguard_fault_engine_new(NULL, &e) == CVDGUARD_OK);
+  if (e == NULL) return;
+  CHECK(cvdguard_fault_engine_apply(e, 0, CVDGUARD_EVENT_CONNECTOR_START, NULL) >= 0);
+  CHECK(cvdguard_fault_engine_apply(e, 1, CVDGUARD_EVENT_SERVICE_STARTED, NULL) >= 0);
+  CHECK(cvdguard_fault_engine_apply_activated(e, 2, names, versions, upper_a, 1) >= 0);
+  CHECK(cvdguard_fault_engine_apply(e, 3, CVDGUARD_EVENT_SERVICE_START_FAILED, NULL) >= 0);
+  CHECK(cvdguard_fault_engine_apply_activated(e, 4, names, versions, mixed_b, 1) >= 0);
+  n = cvdguard_fault_engine_apply(e, 5, CVDGUARD_EVENT_SERVICE_START_FAILED, NULL);
+  CHECK(n > 0);
+  for (i = 0; i < n; ++i) {
+    if (cvdguard_fault_decision_kind(e, (size_t)i) == CVDGUARD_DECISION_INTEGRITY_GAP) gap = i;
+  }
+  CHECK(gap >= 0);
+  if (gap >= 0) {
+    CHECK(cvdguard_fault_decision_sha256_count(e, (size_t)gap) == 2);
+    for (j = 0; j < cvdguard_fault_decision_sha256_count(e, (size_t)gap); ++j) {
+      const char *d = cvdguard_fault_decision_sha256(e, (size_t)gap, j);
+      CHECK(d != NULL && (strcmp(d, lower_a) == 0 || strcmp(d, lower_b) == 0));
+    }
+  }
+  CHECK(cvdguard_fault_engine_digest_refused(e, lower_a) == 1);
+  CHECK(cvdguard_fault_engine_digest_refused(e, lower_b) == 1);
+  /* Still 64 hex digits: anything else is a bad field (1122). */
+  upper_a[0] = "0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEG";
+  CHECK(cvdguard_fault_engine_apply_activated(e, 6, names, versions, upper_a, 1) ==
+        CVDGUARD_E_REJECTED);
+  CHECK(cvdguard_last_error_code() == 1122);
+  cvdguard_fault_engine_free(e);
+}
+
+/* Decisions last until the next apply, whatever its outcome: a refused
+ * apply, even one refused for its arguments, leaves none behind. */
+static void test_refused_apply_leaves_no_decisions(void) {
+  cvdguard_fault_engine *e = NULL;
+  const char *names[1] = {"daily.cvd"};
+  const uint64_t versions[1] = {27001};
+  const char *shas[1] = {"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"};
+  const char *null_name[1] = {NULL};
+  double t = 0;
+  CHECK(cvdguard_fault_engine_new(NULL, &e) == CVDGUARD_OK);
+  if (e == NULL) return;
+  CHECK(cvdguard_fault_engine_apply(e, 0, CVDGUARD_EVENT_CONNECTOR_START, NULL) >= 0);
+  CHECK(cvdguard_fault_engine_apply(e, 1, CVDGUARD_EVENT_SERVICE_STARTED, NULL) >= 0);
+#define CRASH_THEN(refused_call)                                                  \
+  do {                                                                            \
+    t += 1000; /* far apart: every crash only restarts */                        \
+    CHECK(cvdguard_fault_engine_apply(e, t, CVDGUARD_EVENT_SERVICE_CRASHED, NULL) > 0); \
+    CHECK(cvdguard_fault_engine_decision_count(e) > 0);                           \
+    CHECK((refused_call) == CVDGUARD_E_ARGUMENT);                                 \
+    CHECK(cvdguard_fault_engine_decision_count(e) == 0);                          \
+    CHECK(cvdguard_fault_decision_kind(e, 0) == CVDGUARD_E_ARGUMENT);             \
+    CHECK(cvdguard_fault_decision_json(e, 0) == NULL);                            \
+    CHECK(cvdguard_fault_engine_apply(e, t, CVDGUARD_EVENT_SERVICE_STARTED, NULL) >= 0); \
+  } while (0)
+  CRASH_THEN(cvdguard_fault_engine_apply(e, t + 1, 99, NULL));
+  CRASH_THEN(cvdguard_fault_engine_apply(e, t + 1, CVDGUARD_EVENT_DEFINITIONS_ACTIVATED, NULL));
+  CRASH_THEN(cvdguard_fault_engine_apply_activated(e, t + 1, names, versions, shas, 0));
+  CRASH_THEN(cvdguard_fault_engine_apply_activated(e, t + 1, NULL, versions, shas, 1));
+  CRASH_THEN(cvdguard_fault_engine_apply_activated(e, t + 1, null_name, versions, shas, 1));
+  CRASH_THEN(cvdguard_fault_engine_apply_json(e, NULL));
+#undef CRASH_THEN
+  cvdguard_fault_engine_free(e);
+}
+
 int main(void) {
   const char *base = getenv("TMPDIR");
   snprintf(g_tmp, sizeof g_tmp, "%s/cvdguard-capi-XXXXXX",
@@ -897,9 +1043,13 @@ int main(void) {
   test_verify_invalid_file();
   test_verify_errors();
   test_options();
+  test_explicit_sign_path_is_read_from_memory_and_fd();
+  test_cdiff_is_verified_as_a_patch();
   test_activation();
   test_supervisor_options();
   test_fault_engine();
+  test_activated_digests_accept_any_case();
+  test_refused_apply_leaves_no_decisions();
   nftw(g_tmp, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
   printf("capi_test: %d checks, %d failed\n", g_checks, g_failures);
   return g_failures == 0 ? 0 : 1;

@@ -2,7 +2,8 @@
 """Checks the dynamic symbol table of libcvdguard.so: every C function that
 cvdguard.h declares is exported, every exported C symbol is declared there,
 and the only C++ symbols exported are the public API's (namespace cvdguard,
-not an internal or anonymous namespace). Also checks the soname."""
+not an internal or anonymous namespace, nor a pimpl's nested Impl). Also
+checks the soname."""
 import argparse
 import re
 import subprocess
@@ -46,6 +47,10 @@ def main():
         if not core.startswith("cvdguard::"):
             bad.append(name)
         elif re.search(r"cvdguard::(internal|cli|detail|\(anonymous namespace\))", core):
+            bad.append(name)
+        elif re.search(r"::Impl\b", core):
+            # A pimpl's Impl is private even when nested in an exported
+            # class, whose default visibility it would otherwise inherit.
             bad.append(name)
     other = [s for s in symbols if not s.startswith(("_Z", "cvdguard_"))
              and s not in ("_init", "_fini", "_edata", "_end", "__bss_start")]

@@ -2,16 +2,25 @@
 // header fields that `sigtool --info` (the oracle) prints.
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <span>
+#include <thread>
+#include <chrono>
 
 #include "archive/tar_walker.h"
+#include "cvdguard/json.h"
 #include "cvdguard/unpack.h"
 #include "cvdguard/validator.h"
 #include "testing/fixtures.h"
+#include "testing/test_ca.h"
 
 namespace cvdguard::testing {
 namespace {
@@ -110,6 +119,69 @@ TEST(RealDataTest, RealFileRefusedWhenOfficialKeysAreOff) {
   EXPECT_EQ(r.verdict, Verdict::kInvalid);
   EXPECT_TRUE(r.Has(Code::kDsigInvalid));
   EXPECT_TRUE(r.Has(Code::kInfoDsigInvalid));
+}
+
+TEST(RealDataTest, ExplicitSignPathIsHonouredByEveryEntryPoint) {
+  // FIPS needs a valid .sign; discovery is off, so only the explicit path
+  // can supply it, whichever way the bytes arrive.
+  const std::string cvd = RealDataDir() + "/test-1.cvd";
+  VerifyOptions o;
+  o.certs_path = RealDataDir() + "/certs/clamav-test-ca.crt";
+  o.at_time = kTime2026;
+  o.sign_policy = SignPolicy::kFips;
+  o.discover_sign = false;
+  o.sign_path = cvd + ".sign";
+  o.file_name = "test-1.cvd";
+  const std::vector<std::uint8_t> bytes = ReadFile(cvd);
+  ASSERT_FALSE(bytes.empty());
+  auto expect_signed = [](const Report& r, const char* entry) {
+    EXPECT_EQ(r.verdict, Verdict::kValid) << entry << ": " << ReportToJson(r);
+    EXPECT_EQ(r.verified_by, "sign") << entry;
+  };
+  expect_signed(VerifyPath(cvd, o), "VerifyPath");
+  expect_signed(VerifyMemory(bytes, o), "VerifyMemory");
+  const int fd = open(cvd.c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  expect_signed(VerifyFd(fd, "test-1.cvd", o), "VerifyFd");
+  close(fd);
+  Validator v(o);
+  for (std::size_t at = 0; at < bytes.size(); at += 1000) {
+    v.Update(std::span(bytes).subspan(at, std::min<std::size_t>(1000, bytes.size() - at)));
+  }
+  expect_signed(v.Finish(), "Validator");
+
+  // The named file is the one checked: another file's .sign is refused, and
+  // one that cannot be read is a read error, as for VerifyPath.
+  o.sign_path = RealDataDir() + "/test-2.cvd.sign";
+  EXPECT_EQ(VerifyMemory(bytes, o).verdict, Verdict::kInvalid);
+  o.sign_path = RealDataDir() + "/no-such.cvd.sign";
+  const Report missing = VerifyMemory(bytes, o);
+  EXPECT_EQ(missing.verdict, Verdict::kError);
+  EXPECT_TRUE(missing.Has(Code::kIoError));
+}
+
+// Download libraries often hand over non-blocking descriptors: a read with
+// no data yet (EAGAIN) means wait, not "read error".
+TEST(RealDataTest, NonBlockingPipeIsReadToTheEnd) {
+  const auto bytes = ReadFile(RealDataDir() + "/test-1.cvd");
+  ASSERT_FALSE(bytes.empty());
+  int p[2];
+  ASSERT_EQ(::pipe(p), 0);
+  ASSERT_EQ(::fcntl(p[0], F_SETFL, ::fcntl(p[0], F_GETFL) | O_NONBLOCK), 0);
+  std::thread writer([&] {
+    for (std::size_t off = 0; off < bytes.size();) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));  // the reader finds the pipe empty
+      const std::size_t n = std::min<std::size_t>(997, bytes.size() - off);
+      const ssize_t w = ::write(p[1], bytes.data() + off, n);
+      if (w <= 0) break;
+      off += static_cast<std::size_t>(w);
+    }
+    ::close(p[1]);
+  });
+  const Report r = VerifyFd(p[0], "test-1.cvd", VerifyOptions{});
+  writer.join();
+  ::close(p[0]);
+  EXPECT_TRUE(r.valid()) << ReportToJson(r);
 }
 
 TEST(RealDataTest, CldCutAtMemberBoundaryIsRejected) {

@@ -30,7 +30,6 @@ using internal::UniqueFd;
 
 std::int64_t Now(const ActivationOptions& o) { return o.now ? *o.now : internal::NowSeconds(); }
 
-
 std::string BaseName(const std::string& path) {
   const auto slash = path.rfind('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);
@@ -133,8 +132,8 @@ QuarantineMeta MetaFor(const FileResult& f, const std::string& reason, const std
 // "<db>-<version>.cvd.sign": the name a .sign of database `db` has in LIVE.
 bool IsSignOf(std::string_view name, std::string_view db) {
   constexpr std::string_view kTail = ".cvd.sign";
-  if (!name.starts_with(db) || name.size() <= db.size() + 1 + kTail.size() || name[db.size()] != '-' ||
-      !name.ends_with(kTail)) {
+  if (!name.starts_with(db) || name.size() <= db.size() + 1 + kTail.size() ||
+      name[db.size()] != '-' || !name.ends_with(kTail)) {
     return false;
   }
   const std::string_view v = name.substr(db.size() + 1, name.size() - db.size() - 1 - kTail.size());
@@ -190,7 +189,8 @@ OperationResult Activate(const std::string& live_dir, const std::string& quarant
     return res;
   }
   internal::CleanStateDir(s_fd.get());
-  RememberDirs(s_fd.get(), internal::AbsolutePath(live_dir), internal::AbsolutePath(quarantine_dir));
+  RememberDirs(s_fd.get(), internal::AbsolutePath(live_dir),
+               internal::AbsolutePath(quarantine_dir));
   const std::int64_t t = Now(options);
 
   std::vector<std::string> live_names;
@@ -248,7 +248,8 @@ OperationResult Activate(const std::string& live_dir, const std::string& quarant
     if (!dir_fd.valid()) {
       struct stat dir_st {};
       if (::stat(cand_dir.c_str(), &dir_st) != 0 && (errno == ENOENT || errno == ENOTDIR)) {
-        refuse(Code::kActivationMissing, "'" + cand + "' does not exist (no directory '" + cand_dir + "')");
+        refuse(Code::kActivationMissing,
+               "'" + cand + "' does not exist (no directory '" + cand_dir + "')");
         continue;
       }
       abandon(error);
@@ -685,7 +686,8 @@ OperationResult Rollback(const std::string& live_dir, const std::string& quarant
     return res;
   }
   q.RemoveStaleTemps();
-  RememberDirs(s_fd.get(), internal::AbsolutePath(live_dir), internal::AbsolutePath(quarantine_dir));
+  RememberDirs(s_fd.get(), internal::AbsolutePath(live_dir),
+               internal::AbsolutePath(quarantine_dir));
   const std::int64_t t = Now(options);
   UniqueFd lkg_fd(::openat(s_fd.get(), internal::kLkgDir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (!lkg_fd.valid()) {

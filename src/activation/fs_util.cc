@@ -216,8 +216,8 @@ std::optional<std::uint64_t> CopyFdToNewFile(
   // Private while it is written; then the source's owner (when we may set
   // it) and permission bits, like `cp -p`. A copy never gives wider access
   // than its source had: the source may be a symlink's target elsewhere.
-  UniqueFd out(::openat(dir_fd, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                        0600));
+  UniqueFd out(
+      ::openat(dir_fd, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!out.valid()) {
     *error = ErrnoMessage("create " + what);
     return std::nullopt;

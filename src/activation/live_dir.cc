@@ -151,7 +151,8 @@ bool IsCopyOfLive(int live_fd, const std::string& path) {
   if (!PlainName(base)) return false;
   UniqueFd a(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
   UniqueFd b(::openat(live_fd, base.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
-  struct stat sa {}, sb {};
+  struct stat sa {};
+  struct stat sb {};
   if (!a.valid() || !b.valid() || ::fstat(a.get(), &sa) != 0 || ::fstat(b.get(), &sb) != 0 ||
       !S_ISREG(sa.st_mode) || !S_ISREG(sb.st_mode)) {
     return false;
@@ -206,7 +207,8 @@ bool RollForward(int live_fd, const Journal& j, const RecoveryScope* scope,
   // was given (compared by inode, so any spelling of the path will do).
   const auto confined = [&](const std::string& named, const std::string& given, const char* what,
                             const char* flag) {
-    struct stat a {}, b {};
+    struct stat a {};
+    struct stat b {};
     if (!named.empty() && !given.empty() && ::stat(named.c_str(), &a) == 0 &&
         ::stat(given.c_str(), &b) == 0 && SameInode(a, b)) {
       return true;

@@ -36,7 +36,8 @@ bool ParseRecord(const std::string& name, const std::string& text, QuarantineRec
   const json j = json::parse(text, nullptr, false);
   // Only records this tool wrote: Q may hold other files, and the bounds
   // remove what a record names.
-  if (j.is_discarded() || !j.is_object() || Str(j, "schema") != "cvdguard-quarantine-1") return false;
+  if (j.is_discarded() || !j.is_object() || Str(j, "schema") != "cvdguard-quarantine-1")
+    return false;
   out->record = name;
   out->data = Str(j, "file");
   out->original_path = Str(j, "original_path");

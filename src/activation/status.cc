@@ -1,8 +1,8 @@
 // status, the notification line, and the small public helpers.
 #include <fcntl.h>
 #include <unistd.h>
-#include <cerrno>
 
+#include <cerrno>
 #include <nlohmann/json.hpp>
 
 #include "activation/fs_util.h"
@@ -59,8 +59,8 @@ bool AppendActivationNotice(const std::string& path, std::int64_t t,
   const std::string line = j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
   // Non-blocking: a FIFO nobody reads must not hold the run (and LIVE's
   // lock) forever. It fails at once with ENXIO instead.
-  internal::UniqueFd fd(
-      ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0644));
+  internal::UniqueFd fd(::open(
+      path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0644));
   if (!fd.valid()) {
     *error = errno == ENXIO ? "'" + path + "' is a FIFO with no reader"
                             : internal::ErrnoMessage("open '" + path + "'");

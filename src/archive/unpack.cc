@@ -81,7 +81,8 @@ UnpackStatus UnpackContainer(const std::string& path, const std::string& dir,
   for (const auto& m : report->members) {
     struct stat st {};
     if (fstatat(dir_fd, m.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT) {
-      *error = "'" + dir + "/" + m.name + "' already exists; nothing extracted (unpack never overwrites)";
+      *error = "'" + dir + "/" + m.name +
+               "' already exists; nothing extracted (unpack never overwrites)";
       close(dir_fd);
       close(fd);
       return UnpackStatus::kIoError;
@@ -166,7 +167,8 @@ UnpackStatus UnpackContainer(const std::string& path, const std::string& dir,
   // The file must not have changed under us between the check and the copy.
   struct stat after {};
   if (fstat(fd, &after) != 0 || after.st_size != before.st_size ||
-      after.st_mtim.tv_sec != before.st_mtim.tv_sec || after.st_mtim.tv_nsec != before.st_mtim.tv_nsec) {
+      after.st_mtim.tv_sec != before.st_mtim.tv_sec ||
+      after.st_mtim.tv_nsec != before.st_mtim.tv_nsec) {
     *error = "'" + path + "' changed while it was extracted; nothing extracted";
     return fail(UnpackStatus::kIoError);
   }

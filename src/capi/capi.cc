@@ -437,14 +437,43 @@ int cvdguard_options_set_now(cvdguard_options* opts, int64_t unix_seconds) {
 
 // --- verification ------------------------------------------------------------
 
-int cvdguard_verify_path(const char* path, const cvdguard_options* opts,
-                         cvdguard_report** out) {
+namespace {
+
+// The argument checks and publishing shared by the path and memory entry
+// points of containers and of .cdiff patches; `verify` is the C++ call.
+template <typename Verify>
+int VerifyPathWith(Verify verify, const char* path, const cvdguard_options* opts,
+                   cvdguard_report** out) {
   if (out == nullptr) return Fail(CVDGUARD_E_ARGUMENT, "out is NULL");
   *out = nullptr;
   if (path == nullptr || *path == '\0') {
     return Fail(CVDGUARD_E_ARGUMENT, "path is NULL or empty");
   }
-  return Guard([&] { return PublishReport(cvdguard::VerifyPath(path, VerifyOptionsOf(opts)), out); });
+  return Guard([&] { return PublishReport(verify(path, VerifyOptionsOf(opts)), out); });
+}
+
+template <typename Verify>
+int VerifyMemoryWith(Verify verify, const void* data, size_t size, const char* name,
+                     const cvdguard_options* opts, cvdguard_report** out) {
+  if (out == nullptr) return Fail(CVDGUARD_E_ARGUMENT, "out is NULL");
+  *out = nullptr;
+  if (data == nullptr && size != 0) return Fail(CVDGUARD_E_ARGUMENT, "data is NULL");
+  return Guard([&] {
+    cvdguard::VerifyOptions options = VerifyOptionsOf(opts);
+    if (name != nullptr && options.file_name.empty()) options.file_name = name;
+    const std::span<const std::uint8_t> bytes(static_cast<const std::uint8_t*>(data), size);
+    return PublishReport(verify(bytes, options), out);
+  });
+}
+
+}  // namespace
+
+int cvdguard_verify_path(const char* path, const cvdguard_options* opts, cvdguard_report** out) {
+  return VerifyPathWith(
+      [](const std::string& p, const cvdguard::VerifyOptions& o) {
+        return cvdguard::VerifyPath(p, o);
+      },
+      path, opts, out);
 }
 
 int cvdguard_verify_fd(int fd, const char* name, const cvdguard_options* opts,
@@ -459,38 +488,29 @@ int cvdguard_verify_fd(int fd, const char* name, const cvdguard_options* opts,
 
 int cvdguard_verify_memory(const void* data, size_t size, const char* name,
                            const cvdguard_options* opts, cvdguard_report** out) {
-  if (out == nullptr) return Fail(CVDGUARD_E_ARGUMENT, "out is NULL");
-  *out = nullptr;
-  if (data == nullptr && size != 0) return Fail(CVDGUARD_E_ARGUMENT, "data is NULL");
-  return Guard([&] {
-    cvdguard::VerifyOptions options = VerifyOptionsOf(opts);
-    if (name != nullptr && options.file_name.empty()) options.file_name = name;
-    const std::span<const std::uint8_t> bytes(static_cast<const std::uint8_t*>(data), size);
-    return PublishReport(cvdguard::VerifyMemory(bytes, options), out);
-  });
+  return VerifyMemoryWith(
+      [](std::span<const std::uint8_t> b, const cvdguard::VerifyOptions& o) {
+        return cvdguard::VerifyMemory(b, o);
+      },
+      data, size, name, opts, out);
 }
 
 int cvdguard_verify_cdiff_path(const char* path, const cvdguard_options* opts,
                                cvdguard_report** out) {
-  if (out == nullptr) return Fail(CVDGUARD_E_ARGUMENT, "out is NULL");
-  *out = nullptr;
-  if (path == nullptr || *path == '\0') {
-    return Fail(CVDGUARD_E_ARGUMENT, "path is NULL or empty");
-  }
-  return Guard([&] { return PublishReport(cvdguard::VerifyCdiffPath(path, VerifyOptionsOf(opts)), out); });
+  return VerifyPathWith(
+      [](const std::string& p, const cvdguard::VerifyOptions& o) {
+        return cvdguard::VerifyCdiffPath(p, o);
+      },
+      path, opts, out);
 }
 
 int cvdguard_verify_cdiff_memory(const void* data, size_t size, const char* name,
                                  const cvdguard_options* opts, cvdguard_report** out) {
-  if (out == nullptr) return Fail(CVDGUARD_E_ARGUMENT, "out is NULL");
-  *out = nullptr;
-  if (data == nullptr && size != 0) return Fail(CVDGUARD_E_ARGUMENT, "data is NULL");
-  return Guard([&] {
-    cvdguard::VerifyOptions options = VerifyOptionsOf(opts);
-    if (name != nullptr && options.file_name.empty()) options.file_name = name;
-    const std::span<const std::uint8_t> bytes(static_cast<const std::uint8_t*>(data), size);
-    return PublishReport(cvdguard::VerifyCdiffMemory(bytes, options), out);
-  });
+  return VerifyMemoryWith(
+      [](std::span<const std::uint8_t> b, const cvdguard::VerifyOptions& o) {
+        return cvdguard::VerifyCdiffMemory(b, o);
+      },
+      data, size, name, opts, out);
 }
 
 void cvdguard_report_free(cvdguard_report* r) { delete r; }

@@ -287,8 +287,9 @@ void PrintStatusText(const DirectoryStatus& st) {
                  "completes it\n";
   }
   for (const auto& f : st.live) {
-    std::cout << "  " << ForText(f.name) << "  " << KindName(f.kind) << "  version " << f.version << "  sigs "
-              << f.sigs << "  built " << (f.build_time.empty() ? "?" : DisplayBuildTime(f.build_time)) << "  "
+    std::cout << "  " << ForText(f.name) << "  " << KindName(f.kind) << "  version " << f.version
+              << "  sigs " << f.sigs << "  built "
+              << (f.build_time.empty() ? "?" : DisplayBuildTime(f.build_time)) << "  "
               << VerdictName(f.verdict);
     if (!f.sign_name.empty()) std::cout << "  (" << ForText(f.sign_name) << ")";
     std::cout << "\n";
@@ -297,13 +298,15 @@ void PrintStatusText(const DirectoryStatus& st) {
   std::cout << "last-known-good: " << ForText(st.state_dir) << "\n";
   if (!st.has_last_known_good) std::cout << "  (none)\n";
   for (const auto& f : st.last_known_good) {
-    std::cout << "  " << ForText(f.name) << "  version " << f.version << "  " << f.size << " bytes  "
-              << f.sha256 << "\n";
+    std::cout << "  " << ForText(f.name) << "  version " << f.version << "  " << f.size
+              << " bytes  " << f.sha256 << "\n";
   }
-  std::cout << "quarantine: " << (st.quarantine_dir.empty() ? "(unknown)" : ForText(st.quarantine_dir))
-            << "  " << st.quarantine_bytes << " bytes\n";
+  std::cout << "quarantine: "
+            << (st.quarantine_dir.empty() ? "(unknown)" : ForText(st.quarantine_dir)) << "  "
+            << st.quarantine_bytes << " bytes\n";
   for (const auto& e : st.quarantine) {
-    std::cout << "  " << ForText(e.record) << "  " << ForText(e.reason) << "  " << ForText(e.original_path);
+    std::cout << "  " << ForText(e.record) << "  " << ForText(e.reason) << "  "
+              << ForText(e.original_path);
     if (!e.failed_check.empty()) std::cout << "  " << ForText(e.failed_check);
     if (e.removed) std::cout << "  (file removed by the bounds)";
     std::cout << "\n";
@@ -343,7 +346,8 @@ void AddStatus(CLI::App& app, Context& ctx) {
     } else if (a->dirs.quiet) {
       for (const auto& f : st.live) {
         if (f.verdict != Verdict::kValid) {
-          std::cout << ForText(st.live_dir + "/" + f.name) << ": " << VerdictName(f.verdict) << "\n";
+          std::cout << ForText(st.live_dir + "/" + f.name) << ": " << VerdictName(f.verdict)
+                    << "\n";
         }
       }
     } else {

@@ -115,8 +115,10 @@ int RunBuild(const BuildArgs& a) {
     // the engine refuses) is never published by mistake.
     VerifyOptions check;
     check.use_official_keys = false;
-    if (!spec.cvd_key_pem.empty()) check.keys.push_back({KeyRole::kCvd, spec.cvd_key_pem, a.cvd_key});
-    if (!spec.info_key_pem.empty()) check.keys.push_back({KeyRole::kInfo, spec.info_key_pem, a.info_key});
+    if (!spec.cvd_key_pem.empty())
+      check.keys.push_back({KeyRole::kCvd, spec.cvd_key_pem, a.cvd_key});
+    if (!spec.info_key_pem.empty())
+      check.keys.push_back({KeyRole::kInfo, spec.info_key_pem, a.info_key});
     check.file_name = a.out;
     check.at_time = spec.stime;
     Report r = VerifyMemory(bytes, check);
@@ -266,7 +268,8 @@ int RunKeygen(const KeygenArgs& a) {
     for (const auto& p : {key, pub}) {
       struct stat st {};
       if (::lstat(p.c_str(), &st) == 0) {
-        std::cerr << "cvdguard keygen: '" << p << "' exists; keygen never replaces a key (use --force)\n";
+        std::cerr << "cvdguard keygen: '" << p
+                  << "' exists; keygen never replaces a key (use --force)\n";
         return kExitUsage;
       }
     }

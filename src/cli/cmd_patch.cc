@@ -1,15 +1,14 @@
 // cvdguard patch: apply a verified .cdiff chain to a verified base and write
 // the .cld freshclam would build, atomically, only if everything is valid.
 #include <iostream>
-
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
 #include "cli/report_text.h"
 #include "cli/verify_flags.h"
 #include "cvdguard/cdiff.h"
-#include "cvdguard/validator.h"
 #include "cvdguard/json.h"
+#include "cvdguard/validator.h"
 
 namespace cvdguard::cli {
 namespace {

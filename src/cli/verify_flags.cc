@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
-#include <cstring>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -211,7 +211,8 @@ std::vector<std::string> ExpandInputs(const std::vector<std::string>& inputs,
         }
       }
       if (ec) errors->push_back(in + ": " + ec.message());
-      if (!ec && found.empty()) errors->push_back(in + ": no definition files (.cvd .cld .cud .cdiff) in it");
+      if (!ec && found.empty())
+        errors->push_back(in + ": no definition files (.cvd .cld .cud .cdiff) in it");
       std::sort(found.begin(), found.end());
       out.insert(out.end(), found.begin(), found.end());
     } else {

@@ -13,12 +13,12 @@
 #include <algorithm>
 #include <cerrno>
 #include <condition_variable>
-#include <deque>
-#include <mutex>
-#include <thread>
 #include <cstring>
 #include <ctime>
+#include <deque>
+#include <mutex>
 #include <optional>
+#include <thread>
 
 #include "archive/inflater.h"
 #include "archive/tar_walker.h"
@@ -55,8 +55,7 @@ std::string DatabaseNameFromFileName(std::string_view file_name) {
 
 // Hidden: a nested class takes the default visibility of the exported
 // Validator, which would put every Impl member in the shared library's ABI.
-class __attribute__((visibility("hidden"))) Validator::Impl final
-    : public internal::TarListener {
+class __attribute__((visibility("hidden"))) Validator::Impl final : public internal::TarListener {
  public:
   explicit Impl(const VerifyOptions& options) : opt_(options) {
     std::string error;

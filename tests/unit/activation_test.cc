@@ -447,7 +447,8 @@ TEST_F(ActivationTest, UsageErrorsExitTwo) {
   EXPECT_EQ(RunCli({"activate", "--db-dir", live_}, tmp_.path()).exit_code, 2);
   EXPECT_EQ(RunCli({"rollback", "--db-dir", live_}, tmp_.path()).exit_code, 2);
   // --state-dir defaults to LIVE/.cvdguard, as for activate: nothing there yet.
-  EXPECT_EQ(RunCli({"rollback", "--db-dir", live_, "--quarantine-dir", q_}, tmp_.path()).exit_code, 1);
+  EXPECT_EQ(RunCli({"rollback", "--db-dir", live_, "--quarantine-dir", q_}, tmp_.path()).exit_code,
+            1);
   EXPECT_EQ(RunCli({"activate", "--db-dir", live_, "--quarantine-dir", q_, "--key", "bogus",
                     in_ + "/daily.cvd"},
                    tmp_.path())
@@ -592,7 +593,6 @@ TEST_F(ActivationTest, RollbackWhenLiveAlreadyHoldsLastKnownGoodIsWhatTheSupervi
   EXPECT_EQ(ReadFile(live_ + "/daily.cvd"), daily);
 }
 
-
 // A journal is read back from LIVE, which a less trusted account may write:
 // it must not reach files outside LIVE and the directories of the run.
 TEST_F(ActivationTest, ForgedJournalCannotTouchFilesOutsideTheRunsDirectories) {
@@ -609,11 +609,19 @@ TEST_F(ActivationTest, ForgedJournalCannotTouchFilesOutsideTheRunsDirectories) {
       return std::vector<std::uint8_t>(t.begin(), t.end());
     }());
   };
-  json j = {{"schema", "cvdguard-journal-1"}, {"op", "activate"},
-            {"live_renames", json::array()}, {"live_unlinks", json::array()},
-            {"q_dir", victim}, {"q_renames", json::array({json::array({"app.conf", "app.conf.gone"})})},
-            {"s_dir", ""}, {"lkg_pending", ""}, {"lkg_id", ""}, {"lkg_consume", false},
-            {"sources", json::array({{{"path", victim + "/secret"}, {"dev", st.st_dev}, {"ino", st.st_ino}}})}};
+  json j = {
+      {"schema", "cvdguard-journal-1"},
+      {"op", "activate"},
+      {"live_renames", json::array()},
+      {"live_unlinks", json::array()},
+      {"q_dir", victim},
+      {"q_renames", json::array({json::array({"app.conf", "app.conf.gone"})})},
+      {"s_dir", ""},
+      {"lkg_pending", ""},
+      {"lkg_id", ""},
+      {"lkg_consume", false},
+      {"sources",
+       json::array({{{"path", victim + "/secret"}, {"dev", st.st_dev}, {"ino", st.st_ino}}})}};
   journal(j);
   auto r = Prune(live_, q_, TestActivationOptions());
   EXPECT_EQ(r.status, OperationStatus::kIoError);
@@ -633,7 +641,10 @@ TEST_F(ActivationTest, ForgedJournalCannotTouchFilesOutsideTheRunsDirectories) {
   }));
 
   // A rollback journal naming a state directory the run was not given.
-  journal({{"schema", "cvdguard-journal-1"}, {"op", "rollback"}, {"s_dir", victim}, {"lkg_consume", true}});
+  journal({{"schema", "cvdguard-journal-1"},
+           {"op", "rollback"},
+           {"s_dir", victim},
+           {"lkg_consume", true}});
   r = Prune(live_, q_, TestActivationOptions());
   EXPECT_EQ(r.status, OperationStatus::kIoError);
   EXPECT_TRUE(fs::exists(victim + "/lkg/sub/important.db"));
@@ -695,7 +706,8 @@ TEST_F(ActivationTest, OnlyTheDatabasesOwnFilesCountAsIt) {
 }
 
 TEST_F(ActivationTest, MissingCandidateDirectoryIsRefusedAndTheRestActivate) {
-  const auto r = Act({Put(in_, "daily.cvd", MakeDb("daily", Kind::kCvd, 5)), tmp_.Join("nodir/main.cvd")});
+  const auto r =
+      Act({Put(in_, "daily.cvd", MakeDb("daily", Kind::kCvd, 5)), tmp_.Join("nodir/main.cvd")});
   ASSERT_EQ(r.files.size(), 2u) << r.error;
   EXPECT_EQ(r.files[0].outcome, FileOutcome::kActivated);
   EXPECT_EQ(r.files[1].outcome, FileOutcome::kRefused);
@@ -742,7 +754,8 @@ TEST_F(ActivationTest, PruneRemovesLeftoversOfInterruptedRunsFromTheDefaultState
 }
 
 TEST_F(ActivationTest, StatusExitsOneWhileAnInterruptedOperationIsPending) {
-  ASSERT_EQ(Act({Put(in_, "daily.cvd", MakeDb("daily", Kind::kCvd, 5))}).status, OperationStatus::kOk);
+  ASSERT_EQ(Act({Put(in_, "daily.cvd", MakeDb("daily", Kind::kCvd, 5))}).status,
+            OperationStatus::kOk);
   auto run = RunCli(Cli({"status", "--db-dir", live_, "--state-dir", s_}), tmp_.path());
   EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
   Put(live_, ".cvdguard.journal", {'{', '}'});

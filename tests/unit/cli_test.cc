@@ -131,13 +131,16 @@ TEST_F(CliTest, UnpackWritesNothingWhenAMemberNameIsTaken) {
   WriteFile(dir_.Join("test.cvd"), Assemble(Assembly{}));
   std::filesystem::create_directories(dir_.Join("out"));
   std::filesystem::create_symlink("../elsewhere", dir_.Join("out/test.hdb"));
-  const CliRun r = Cli("unpack --json " + keys_ + " " + Q(dir_.Join("test.cvd")) + " " + Q(dir_.Join("out")));
+  const CliRun r =
+      Cli("unpack --json " + keys_ + " " + Q(dir_.Join("test.cvd")) + " " + Q(dir_.Join("out")));
   EXPECT_EQ(r.exit_code, 3) << r.out;
   EXPECT_FALSE(std::filesystem::exists(dir_.Join("out/COPYING"))) << "all or nothing";
   EXPECT_FALSE(std::filesystem::exists(dir_.Join("elsewhere")));
   EXPECT_EQ(nlohmann::json::parse(r.out)["written"].size(), 0u);
   // Missing parents are created.
-  EXPECT_EQ(Cli("unpack " + keys_ + " " + Q(dir_.Join("test.cvd")) + " " + Q(dir_.Join("a/b/c"))).exit_code, 0);
+  EXPECT_EQ(Cli("unpack " + keys_ + " " + Q(dir_.Join("test.cvd")) + " " + Q(dir_.Join("a/b/c")))
+                .exit_code,
+            0);
   EXPECT_TRUE(std::filesystem::exists(dir_.Join("a/b/c/COPYING")));
 }
 
@@ -186,10 +189,12 @@ TEST_F(CliTest, BuildThenVerifyRoundTrips) {
 TEST_F(CliTest, UnusableKeyOrCertsPathIsAUsageErrorNotAnInvalidFile) {
   WriteFile(dir_.Join("test.cvd"), Assemble(Assembly{}));
   WriteFile(dir_.Join("garbage.pem"), {'x', '\n'});
-  CliRun r = Cli("verify --key cvd:" + Q(dir_.Join("garbage.pem")) + " " + Q(dir_.Join("test.cvd")), true);
+  CliRun r =
+      Cli("verify --key cvd:" + Q(dir_.Join("garbage.pem")) + " " + Q(dir_.Join("test.cvd")), true);
   EXPECT_EQ(r.exit_code, 2) << r.out;
   EXPECT_NE(r.out.find("--key"), std::string::npos) << r.out;
-  r = Cli("verify " + keys_ + " --certs " + Q(dir_.Join("no-such-ca.pem")) + " " + Q(dir_.Join("test.cvd")));
+  r = Cli("verify " + keys_ + " --certs " + Q(dir_.Join("no-such-ca.pem")) + " " +
+          Q(dir_.Join("test.cvd")));
   EXPECT_EQ(r.exit_code, 2) << r.out;
 }
 
@@ -222,12 +227,14 @@ TEST_F(CliTest, TextOutputEscapesControlCharactersInNames) {
 TEST_F(CliTest, PatchRefusesAnOutputNotNamedCld) {
   WriteFile(dir_.Join("daily.cvd"), Assemble(Assembly{}));
   for (const char* out : {"out.cvd", "out.cud"}) {
-    const CliRun r = Cli("patch " + keys_ + " " + Q(dir_.Join("daily.cvd")) + " " + Q(dir_.Join("daily-2.cdiff")) +
-                         " -o " + Q(dir_.Join(out)), true);
+    const CliRun r = Cli("patch " + keys_ + " " + Q(dir_.Join("daily.cvd")) + " " +
+                             Q(dir_.Join("daily-2.cdiff")) + " -o " + Q(dir_.Join(out)),
+                         true);
     EXPECT_EQ(r.exit_code, 2) << out << ": " << r.out;
     EXPECT_FALSE(std::filesystem::exists(dir_.Join(out)));
   }
-  EXPECT_EQ(Cli("patch " + keys_ + " " + Q(dir_.Join("daily.cvd")) + " x.cdiff -o ''").exit_code, 2);
+  EXPECT_EQ(Cli("patch " + keys_ + " " + Q(dir_.Join("daily.cvd")) + " x.cdiff -o ''").exit_code,
+            2);
 }
 
 TEST_F(CliTest, BuildWritesNothingThatVerifyWouldReject) {
@@ -235,14 +242,19 @@ TEST_F(CliTest, BuildWritesNothingThatVerifyWouldReject) {
   WriteFile(dir_.Join("info.key"), {InfoKey().private_pem.begin(), InfoKey().private_pem.end()});
   const std::string hdb = "44d88612fea8a8f36de82e1278abb02f:68:Eicar-Test-Signature\n";
   WriteFile(dir_.Join("mine.hdb"), {hdb.begin(), hdb.end()});
-  const std::string head = "build --kind cvd --name mine --version 3 --cvd-key " + Q(dir_.Join("cvd.key")) +
-                           " --info-key " + Q(dir_.Join("info.key")) + " -o " + Q(dir_.Join("dup.cvd"));
+  const std::string head = "build --kind cvd --name mine --version 3 --cvd-key " +
+                           Q(dir_.Join("cvd.key")) + " --info-key " + Q(dir_.Join("info.key")) +
+                           " -o " + Q(dir_.Join("dup.cvd"));
   // The same member twice: signed, yet TAR_DUPLICATE_MEMBER.
-  const CliRun r = Cli(head + " " + Q(dir_.Join("mine.hdb")) + " " + Q(dir_.Join("mine.hdb")), true);
+  const CliRun r =
+      Cli(head + " " + Q(dir_.Join("mine.hdb")) + " " + Q(dir_.Join("mine.hdb")), true);
   EXPECT_EQ(r.exit_code, 1) << r.out;
   EXPECT_NE(r.out.find("TAR_DUPLICATE_MEMBER"), std::string::npos) << r.out;
   EXPECT_FALSE(std::filesystem::exists(dir_.Join("dup.cvd")));
-  EXPECT_EQ(Cli(head + " --allow-invalid " + Q(dir_.Join("mine.hdb")) + " " + Q(dir_.Join("mine.hdb"))).exit_code, 0);
+  EXPECT_EQ(
+      Cli(head + " --allow-invalid " + Q(dir_.Join("mine.hdb")) + " " + Q(dir_.Join("mine.hdb")))
+          .exit_code,
+      0);
   EXPECT_EQ(Cli("verify " + keys_ + " " + Q(dir_.Join("dup.cvd"))).exit_code, 1);
 }
 

@@ -1,19 +1,18 @@
 // The genuine ClamAV files in ../shared/realdata verify valid, with the
 // header fields that `sigtool --info` (the oracle) prints.
-#include <gtest/gtest.h>
-
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <span>
 #include <thread>
-#include <chrono>
 
 #include "archive/tar_walker.h"
 #include "cvdguard/json.h"

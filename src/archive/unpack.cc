@@ -109,7 +109,6 @@ UnpackStatus UnpackContainer(const std::string& path, const std::string& dir,
   }
   archive_entry* entry = nullptr;
   int rc = ARCHIVE_OK;
-  std::vector<std::string> targets;
   while ((rc = archive_read_next_header(in.get(), &entry)) == ARCHIVE_OK) {
     const char* raw = archive_entry_pathname(entry);
     const std::string name = raw != nullptr ? raw : "";
@@ -158,7 +157,6 @@ UnpackStatus UnpackContainer(const std::string& path, const std::string& dir,
       *error = "cannot extract '" + name + "': " + ArchiveError(in.get());
       return fail(UnpackStatus::kIoError);
     }
-    targets.push_back(target);
   }
   if (rc != ARCHIVE_EOF) {
     *error = "libarchive: " + ArchiveError(in.get());
@@ -174,7 +172,10 @@ UnpackStatus UnpackContainer(const std::string& path, const std::string& dir,
   }
   close(dir_fd);
   close(fd);
-  if (written != nullptr) *written = std::move(targets);
+  if (written != nullptr) {
+    written->clear();
+    for (const auto& n : created) written->push_back(dir + "/" + n);
+  }
   return UnpackStatus::kOk;
 }
 

@@ -30,8 +30,8 @@ class LintWorkers;
 // are queued as they are; others are copied into blocks of the pool. There,
 // formats without state across lines are linted in line-aligned segments on
 // a lint worker too (lint/parallel_linter.h), merged back in order. Results
-// are identical either way: one consumer sees every member's bytes in order, and findings
-// and digests are only collected after Finish().
+// are identical either way: one consumer sees every member's bytes in order,
+// and findings and digests are only collected after Finish().
 class PipelineHooks {
  public:
   PipelineHooks();

@@ -269,6 +269,14 @@ PatchOutcome ApplyPatches(const std::string& base_path, const std::vector<std::s
                           const std::string& out_path, const VerifyOptions& options,
                           const CdiffLimits& limits) {
   PatchOutcome out;
+  // The result is a .cld (md5 and dsig "X"): under a .cvd or .cud name a
+  // scanner would check a signature it does not have and refuse the file.
+  const Kind out_kind = KindFromFileName(BaseName(out_path));
+  if (out_path.empty() || out_kind == Kind::kCvd || out_kind == Kind::kCud) {
+    Add(&out, Code::kCdiffOutputNotCld,
+        "output '" + out_path + "': the result is a .cld; name it <name>.cld", out_path);
+    return out;  // kInvalid
+  }
   // Each .sign is found beside its own file; one explicit --sign cannot
   // name the .sign of several inputs.
   VerifyOptions opt = options;

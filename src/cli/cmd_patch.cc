@@ -45,15 +45,12 @@ int RunPatch(const PatchArgs& a) {
                  "its own input\n";
     return kExitUsage;
   }
-  // The result is a .cld (md5 and dsig "X"): under a .cvd or .cud name a
-  // scanner would check a signature it does not have and refuse it.
-  const Kind out_kind = KindFromFileName(a.out);
-  if (a.out.empty() || out_kind == Kind::kCvd || out_kind == Kind::kCud) {
-    std::cerr << "cvdguard patch: -o '" << ForText(a.out)
-              << "': the result is a .cld; name it <name>.cld (nothing written)\n";
+  const PatchOutcome r = ApplyPatches(a.base, a.diffs, a.out, options);
+  for (const Finding& f : r.findings) {
+    if (f.code != Code::kCdiffOutputNotCld) continue;
+    std::cerr << "cvdguard patch: " << ForText(f.message) << " (nothing written)\n";
     return kExitUsage;
   }
-  const PatchOutcome r = ApplyPatches(a.base, a.diffs, a.out, options);
   const TextStyle style = DetectStyle(a.quiet);
   if (a.json) {
     std::cout << "{\"status\":\""

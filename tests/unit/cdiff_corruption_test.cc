@@ -600,6 +600,26 @@ TEST(CdiffGeneratedTest, FailedPatchLeavesNoFiles) {
   EXPECT_FALSE(std::filesystem::exists(dir.Join("nope")));
 }
 
+TEST(CdiffGeneratedTest, OutputNamedCvdOrCudIsRefusedBeforeAnythingIsRead) {
+  TempDir dir;
+  const std::string base = dir.Join("test-7.cvd");
+  const std::string diff = dir.Join("test-8.cdiff");
+  ASSERT_TRUE(testing::WriteFile(base, Fx().base7));
+  ASSERT_TRUE(testing::WriteFile(diff, Fx().cdiff8));
+  for (const std::string out : {dir.Join("test.cvd"), dir.Join("test.cud"), std::string()}) {
+    const PatchOutcome o = ApplyPatches(base, {diff}, out, TestOptions());
+    EXPECT_EQ(o.status, PatchStatus::kInvalid) << out;
+    EXPECT_TRUE(ChainHas(o, Code::kCdiffOutputNotCld)) << out << ": " << Findings(o);
+    EXPECT_TRUE(o.output_path.empty());
+    EXPECT_TRUE(o.patches.empty()) << "nothing is read before the output name is checked";
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir.Join("test.cvd")));
+  EXPECT_FALSE(std::filesystem::exists(dir.Join("test.cud")));
+  // Any other name is fine: the .cld inside is named after the database.
+  EXPECT_EQ(ApplyPatches(base, {diff}, dir.Join("test.new"), TestOptions()).status,
+            PatchStatus::kOk);
+}
+
 TEST(CdiffGeneratedTest, PatchOnDiskWritesOnlyOutput) {
   TempDir dir;
   const std::string base = dir.Join("test-7.cvd");

@@ -4,6 +4,7 @@
 #define CVDGUARD_BUILDER_H_
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -52,6 +53,21 @@ CVDGUARD_EXPORT bool BuildSignFile(const std::vector<std::uint8_t>& content,
                                    const std::string& signer_key_pem,
                                    const std::string& chain_pem, std::uint32_t min_flevel,
                                    std::string* sign_text, std::string* error);
+
+// How WriteFileAtomically writes.
+struct WriteFileOptions {
+  unsigned mode = 0644;  // permission bits, exactly: the umask does not narrow them
+  bool replace = true;   // false: an existing file is never replaced (the call fails)
+};
+
+// Writes `bytes` to `path` so that no reader ever sees part of it: a
+// temporary file beside it (".cvdguard-tmp.*", a name no scanner loads),
+// fsync, rename into place, fsync of the directory. A final symlink is
+// replaced, never followed. On failure nothing is left behind and an
+// existing file is untouched. The cvdguard tool writes every output so.
+CVDGUARD_EXPORT bool WriteFileAtomically(const std::string& path,
+                                         std::span<const std::uint8_t> bytes,
+                                         const WriteFileOptions& options, std::string* error);
 
 // Generates an RSA key pair (PEM, PKCS#8 private / SubjectPublicKeyInfo
 // public). bits: 1024 for the cvd role, 2048 for info and cdiff.

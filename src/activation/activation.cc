@@ -1,4 +1,6 @@
 // activate, prune and rollback (docs/activation.md).
+#include "cvdguard/activation.h"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -9,11 +11,10 @@
 #include <map>
 #include <set>
 
-#include "activation/fs_util.h"
 #include "activation/live_dir.h"
 #include "activation/quarantine.h"
+#include "core/fs_util.h"
 #include "crypto/digest.h"
-#include "cvdguard/activation.h"
 #include "cvdguard/json.h"
 #include "cvdguard/supervise.h"
 #include "cvdguard/validator.h"

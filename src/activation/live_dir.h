@@ -12,7 +12,7 @@
 #include <utility>
 #include <vector>
 
-#include "activation/fs_util.h"
+#include "core/fs_util.h"
 #include "cvdguard/activation.h"
 #include "cvdguard/report.h"
 

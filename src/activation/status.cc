@@ -5,9 +5,9 @@
 #include <cerrno>
 #include <nlohmann/json.hpp>
 
-#include "activation/fs_util.h"
 #include "activation/live_dir.h"
 #include "activation/quarantine.h"
+#include "core/fs_util.h"
 #include "cvdguard/activation.h"
 #include "cvdguard/json.h"
 #include "cvdguard/validator.h"

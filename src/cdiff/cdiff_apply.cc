@@ -10,6 +10,7 @@
 
 #include "archive/sink.h"
 #include "cdiff/cdiff_internal.h"
+#include "cvdguard/builder.h"
 #include "cvdguard/cdiff.h"
 #include "cvdguard/validator.h"
 #include "header/header.h"
@@ -153,53 +154,6 @@ void ApplyCore(PatchOutcome* out, internal::MemberList base_members,
   out->status = PatchStatus::kOk;
 }
 
-// temp file beside `path`, write, fsync, rename, fsync the directory. The
-// temp file is removed on every failure.
-bool WriteAtomically(const std::string& path, const std::vector<std::uint8_t>& bytes,
-                     std::string* error) {
-  const auto slash = path.rfind('/');
-  const std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
-  std::string tmpl = dir + "/." + BaseName(path) + ".cvdguard-XXXXXX";
-  const int fd = mkstemp(tmpl.data());
-  if (fd < 0) {
-    *error = "cannot create a temporary file in '" + dir + "': " + std::strerror(errno);
-    return false;
-  }
-  auto fail = [&](const std::string& what) {
-    *error = what + ": " + std::strerror(errno);
-    close(fd);
-    unlink(tmpl.c_str());
-    return false;
-  };
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return fail("cannot write '" + tmpl + "'");
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  if (fchmod(fd, 0644) != 0) return fail("cannot chmod '" + tmpl + "'");
-  if (fsync(fd) != 0) return fail("cannot fsync '" + tmpl + "'");
-  if (close(fd) != 0) {
-    *error = "cannot close '" + tmpl + "': " + std::strerror(errno);
-    unlink(tmpl.c_str());
-    return false;
-  }
-  if (rename(tmpl.c_str(), path.c_str()) != 0) {
-    *error = "cannot rename to '" + path + "': " + std::strerror(errno);
-    unlink(tmpl.c_str());
-    return false;
-  }
-  const int dfd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    fsync(dfd);
-    close(dfd);
-  }
-  return true;
-}
-
 std::string ResultName(const std::string& out_path, const std::string& db) {
   const std::string base = BaseName(out_path);
   if (KindFromFileName(base) == Kind::kCld) return base;
@@ -310,7 +264,7 @@ PatchOutcome ApplyPatches(const std::string& base_path, const std::vector<std::s
   ApplyCore(&out, std::move(members), &checks, ResultName(out_path, out.base.database), opt, &cld);
   if (out.status != PatchStatus::kOk) return out;
   std::string error;
-  if (!WriteAtomically(out_path, cld, &error)) {
+  if (!WriteFileAtomically(out_path, cld, {}, &error)) {
     Add(&out, Code::kCdiffOutputFailed, error, out_path);
     out.status = PatchStatus::kIoError;
     return out;

@@ -1,17 +1,12 @@
 // cvdguard build cdiff: a signed .cdiff for tests and private mirrors.
 #include "cli/cmd_build_cdiff.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <memory>
 #include <sstream>
 
+#include "cvdguard/builder.h"
 #include "cvdguard/cdiff.h"
 
 namespace cvdguard::cli {
@@ -29,34 +24,6 @@ bool ReadText(const std::string& path, std::string* out) {
   ss << in.rdbuf();
   *out = ss.str();
   return static_cast<bool>(in) || in.eof();
-}
-
-// Temporary file beside OUT, fsync, rename; removed on failure.
-bool WriteOut(const std::string& path, const std::vector<std::uint8_t>& bytes, std::string* error) {
-  const auto slash = path.rfind('/');
-  const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash + 1);
-  const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
-  std::string tmpl = (slash == std::string::npos ? std::string() : dir) + "." + base + ".cvdguard-XXXXXX";
-  const int fd = mkstemp(tmpl.data());
-  if (fd < 0) {
-    *error = "cannot create a temporary file for '" + path + "': " + std::strerror(errno);
-    return false;
-  }
-  std::size_t done = 0;
-  bool ok = true;
-  while (ok && done < bytes.size()) {
-    const ssize_t n = write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) ok = false; else done += static_cast<std::size_t>(n);
-  }
-  ok = ok && fchmod(fd, 0644) == 0 && fsync(fd) == 0;
-  ok = close(fd) == 0 && ok;
-  if (!ok || rename(tmpl.c_str(), path.c_str()) != 0) {
-    *error = "cannot write '" + path + "': " + std::strerror(errno);
-    unlink(tmpl.c_str());
-    return false;
-  }
-  return true;
 }
 
 int RunBuildCdiff(const BuildCdiffArgs& a) {
@@ -102,7 +69,7 @@ int RunBuildCdiff(const BuildCdiffArgs& a) {
       return kExitInvalid;
     }
   }
-  if (!WriteOut(a.out, out, &error)) {
+  if (!WriteFileAtomically(a.out, out, {}, &error)) {
     std::cerr << "cvdguard build cdiff: " << error << "\n";
     return kExitIo;
   }

@@ -22,7 +22,7 @@
 #include <string>
 #include <vector>
 
-#include "activation/fs_util.h"
+#include "core/fs_util.h"
 #include "crypto/digest.h"
 #include "cvdguard/activation.h"
 #include "cvdguard/builder.h"

@@ -1,7 +1,8 @@
-// File-system helpers for activation: descriptors, durable writes, temp
-// names no scanner loads, the LIVE lock, and the test hook.
-#ifndef CVDGUARD_ACTIVATION_FS_UTIL_H_
-#define CVDGUARD_ACTIVATION_FS_UTIL_H_
+// File-system helpers: descriptors, durable writes (every file the library
+// and the tool write goes through WriteFileAt), temp names no scanner loads,
+// and for activation the LIVE lock and the test hook.
+#ifndef CVDGUARD_CORE_FS_UTIL_H_
+#define CVDGUARD_CORE_FS_UTIL_H_
 
 #include <sys/stat.h>
 
@@ -68,11 +69,15 @@ bool OwnerGone(std::string_view name, std::string_view prefix);
 // Writes all of `bytes` to fd. False + *error (with errno text).
 bool WriteAll(int fd, std::span<const std::uint8_t> bytes, const std::string& what,
               std::string* error);
-// Creates `name` in dir_fd (O_EXCL, O_NOFOLLOW, 0644) with `bytes`, fsyncs
-// it, and renames it into place over `final_name` through a temp name when
-// final_name is not empty. The directory is not fsynced.
+// Writes `bytes` to a fresh temp name in dir_fd (O_EXCL, O_NOFOLLOW,
+// created 0600), gives it `mode` (exactly: the umask does not narrow it),
+// fsyncs it and renames it into place as `final_name`. An existing
+// final_name is replaced only when `replace` (otherwise: false, EEXIST's
+// text). The temp file is removed on every failure. The directory is not
+// fsynced.
 bool WriteFileAt(int dir_fd, const std::string& final_name, std::string_view bytes,
-                 const std::string& what, std::string* error);
+                 const std::string& what, std::string* error, mode_t mode = 0644,
+                 bool replace = true);
 // Reads a whole small file (at most max_bytes) without following a final
 // symlink. nullopt + *error (empty *error when it does not exist).
 std::optional<std::string> ReadSmallFileAt(int dir_fd, const std::string& name,
@@ -88,9 +93,9 @@ std::optional<std::uint64_t> CopyFdToNewFile(
     const std::function<void(std::span<const std::uint8_t>)>& observe, std::string* error);
 
 // Reads from fd (from its current position to EOF) into `observe`.
-std::optional<std::uint64_t> ReadFd(int fd, const std::string& what,
-                                    const std::function<void(std::span<const std::uint8_t>)>& observe,
-                                    std::string* error);
+std::optional<std::uint64_t> ReadFd(
+    int fd, const std::string& what,
+    const std::function<void(std::span<const std::uint8_t>)>& observe, std::string* error);
 
 // SHA-256 of a whole file read through fd from offset 0, lower-case hex.
 std::optional<std::string> Sha256OfFd(int fd, std::string* error);
@@ -127,4 +132,4 @@ void HookPoint(std::string_view point);
 
 }  // namespace cvdguard::internal
 
-#endif  // CVDGUARD_ACTIVATION_FS_UTIL_H_
+#endif  // CVDGUARD_CORE_FS_UTIL_H_

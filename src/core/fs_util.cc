@@ -1,4 +1,4 @@
-#include "activation/fs_util.h"
+#include "core/fs_util.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -84,10 +84,10 @@ std::string TempName() {
   }();
   const std::uint64_t n = seq.fetch_add(1);
   char buf[96];
-  std::snprintf(buf, sizeof buf, "%.*s%ld.%llu.%08llx", static_cast<int>(kTempPrefix.size()),
-                kTempPrefix.data(), static_cast<long>(::getpid()),
-                static_cast<unsigned long long>(n),
-                static_cast<unsigned long long>((salt ^ (n * 0x9e3779b97f4a7c15ULL)) & 0xffffffffULL));
+  std::snprintf(
+      buf, sizeof buf, "%.*s%ld.%llu.%08llx", static_cast<int>(kTempPrefix.size()),
+      kTempPrefix.data(), static_cast<long>(::getpid()), static_cast<unsigned long long>(n),
+      static_cast<unsigned long long>((salt ^ (n * 0x9e3779b97f4a7c15ULL)) & 0xffffffffULL));
   return buf;
 }
 
@@ -118,22 +118,28 @@ bool WriteAll(int fd, std::span<const std::uint8_t> bytes, const std::string& wh
 }
 
 bool WriteFileAt(int dir_fd, const std::string& final_name, std::string_view bytes,
-                 const std::string& what, std::string* error) {
+                 const std::string& what, std::string* error, mode_t mode, bool replace) {
   const std::string tmp = TempName();
-  UniqueFd fd(::openat(dir_fd, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                       0644));
+  UniqueFd fd(
+      ::openat(dir_fd, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!fd.valid()) {
     *error = ErrnoMessage("create " + what);
     return false;
   }
   const auto* p = reinterpret_cast<const std::uint8_t*>(bytes.data());
-  if (!WriteAll(fd.get(), {p, bytes.size()}, what, error) || !FsyncFd(fd.get(), what, error)) {
+  bool ok = WriteAll(fd.get(), {p, bytes.size()}, what, error);
+  if (ok && ::fchmod(fd.get(), mode) != 0) {
+    *error = ErrnoMessage("chmod " + what);
+    ok = false;
+  }
+  if (!ok || !FsyncFd(fd.get(), what, error)) {
     ::unlinkat(dir_fd, tmp.c_str(), 0);
     return false;
   }
   fd.reset();
-  if (::renameat(dir_fd, tmp.c_str(), dir_fd, final_name.c_str()) != 0) {
-    *error = ErrnoMessage("rename " + what);
+  const unsigned flags = replace ? 0 : RENAME_NOREPLACE;
+  if (::renameat2(dir_fd, tmp.c_str(), dir_fd, final_name.c_str(), flags) != 0) {
+    *error = ErrnoMessage("rename " + what + " into place");
     ::unlinkat(dir_fd, tmp.c_str(), 0);
     return false;
   }
@@ -182,9 +188,9 @@ constexpr std::uint64_t kProgressEvery = std::uint64_t{4} << 20;
 
 }  // namespace
 
-std::optional<std::uint64_t> ReadFd(int fd, const std::string& what,
-                                    const std::function<void(std::span<const std::uint8_t>)>& observe,
-                                    std::string* error) {
+std::optional<std::uint64_t> ReadFd(
+    int fd, const std::string& what,
+    const std::function<void(std::span<const std::uint8_t>)>& observe, std::string* error) {
   std::vector<std::uint8_t> buf(kChunk);
   std::uint64_t total = 0, next_hook = kProgressEvery;
   while (true) {
@@ -272,7 +278,8 @@ std::optional<std::string> Sha256OfFd(int fd, std::string* error) {
     return std::nullopt;
   }
   Sha256 sha;
-  if (!ReadFd(fd, "file", [&](std::span<const std::uint8_t> b) { sha.Update(b); }, error)) {
+  if (!ReadFd(
+          fd, "file", [&](std::span<const std::uint8_t> b) { sha.Update(b); }, error)) {
     return std::nullopt;
   }
   const auto d = sha.Final();
@@ -392,8 +399,8 @@ UniqueFd LockLive(int live_fd, bool exclusive, bool create, double timeout_secon
       while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' ')) holder.pop_back();
       *error = "LIVE is locked by another cvdguard process" +
                (holder.empty() ? std::string() : " (pid " + holder + ")") +
-               "; gave up after waiting " + std::to_string(static_cast<long long>(timeout_seconds)) +
-               " s";
+               "; gave up after waiting " +
+               std::to_string(static_cast<long long>(timeout_seconds)) + " s";
       return UniqueFd();
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -411,7 +418,7 @@ std::int64_t NowSeconds() { return static_cast<std::int64_t>(::time(nullptr)); }
 
 std::string IsoTime(std::int64_t t) {
   const std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm {};
+  std::tm tm{};
   ::gmtime_r(&tt, &tm);
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);

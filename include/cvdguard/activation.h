@@ -199,6 +199,13 @@ struct DirectoryStatus {
   std::vector<QuarantineEntryStatus> quarantine;
   std::uint64_t quarantine_bytes = 0;
   bool interrupted_operation_pending = false;
+  // Whether a scanner could start on LIVE as it is: at least one definition
+  // file live, every live file valid, and no interrupted operation pending
+  // (LIVE may then hold part of an old and part of a new set). `problems`
+  // says, one sentence each, why not. `cvdguard status` exits 1 unless
+  // healthy.
+  bool healthy = false;
+  std::vector<std::string> problems;
 };
 
 // Reports what is live, what last-known-good holds and what sits in

@@ -82,6 +82,30 @@ bool AppendActivationNotice(const std::string& path, std::int64_t t,
   return true;
 }
 
+namespace {
+
+void JudgeHealth(DirectoryStatus* st) {
+  if (st->live.empty()) {
+    st->problems.push_back(
+        "no definition file is live: a scanner would not start (fault 12); activate a set or roll "
+        "back");
+  }
+  std::size_t bad = 0;
+  for (const auto& f : st->live) bad += f.verdict == Verdict::kValid ? 0 : 1;
+  if (bad > 0) {
+    st->problems.push_back(std::to_string(bad) + " live file" + (bad == 1 ? " is" : "s are") +
+                           " not valid: prune quarantines them, or roll back");
+  }
+  if (st->interrupted_operation_pending) {
+    st->problems.push_back(
+        "an interrupted operation is pending: LIVE may mix two sets until the next "
+        "activate/prune/rollback completes it");
+  }
+  st->healthy = st->problems.empty();
+}
+
+}  // namespace
+
 DirectoryStatus Status(const std::string& live_dir, const std::string& state_dir,
                        const std::string& quarantine_dir, const ActivationOptions& options) {
   DirectoryStatus st;
@@ -189,6 +213,7 @@ DirectoryStatus Status(const std::string& live_dir, const std::string& state_dir
     }
   }
   st.ok = true;
+  JudgeHealth(&st);
   return st;
 }
 
@@ -200,6 +225,8 @@ std::string StatusToJson(const DirectoryStatus& st) {
   j["state_dir"] = st.state_dir;
   j["quarantine_dir"] = st.quarantine_dir;
   j["interrupted_operation_pending"] = st.interrupted_operation_pending;
+  j["healthy"] = st.healthy;
+  j["problems"] = st.problems;
   j["live"] = json::array();
   for (const auto& f : st.live) {
     json e = {{"name", f.name},

@@ -282,10 +282,6 @@ struct StatusArgs {
 
 void PrintStatusText(const DirectoryStatus& st) {
   std::cout << "live: " << ForText(st.live_dir) << "\n";
-  if (st.interrupted_operation_pending) {
-    std::cout << "  an interrupted operation is pending; the next activate/prune/rollback "
-                 "completes it\n";
-  }
   for (const auto& f : st.live) {
     std::cout << "  " << ForText(f.name) << "  " << KindName(f.kind) << "  version " << f.version
               << "  sigs " << f.sigs << "  built "
@@ -311,6 +307,8 @@ void PrintStatusText(const DirectoryStatus& st) {
     if (e.removed) std::cout << "  (file removed by the bounds)";
     std::cout << "\n";
   }
+  std::cout << "health: " << (st.healthy ? "ok" : "NOT HEALTHY") << "\n";
+  for (const auto& p : st.problems) std::cout << "  " << ForText(p) << "\n";
 }
 
 void AddStatus(CLI::App& app, Context& ctx) {
@@ -318,8 +316,8 @@ void AddStatus(CLI::App& app, Context& ctx) {
   CLI::App* sub = app.add_subcommand(
       "status",
       "Show what is live (validated), what last-known-good holds and what sits in quarantine. "
-      "Exit 0: every live file valid; 1: some live file invalid, or an interrupted operation "
-      "pending; 2: usage; 3: LIVE unreadable.");
+      "Exit 0: healthy (definition files live, every one valid); 1: nothing live, some live "
+      "file invalid, or an interrupted operation pending; 2: usage; 3: LIVE unreadable.");
   sub->add_option("--db-dir", a->dirs.live, "The live definitions directory (LIVE)")->required();
   sub->add_option("--state-dir", a->dirs.state, "State directory (default LIVE/.cvdguard)");
   sub->add_option("--quarantine-dir", a->dirs.quarantine,
@@ -350,14 +348,12 @@ void AddStatus(CLI::App& app, Context& ctx) {
                     << "\n";
         }
       }
+      for (const auto& p : st.problems)
+        std::cout << ForText(st.live_dir) << ": " << ForText(p) << "\n";
     } else {
       PrintStatusText(st);
     }
-    // A pending journal means LIVE may hold part of an old and part of a
-    // new set until the next locked run completes it: not a healthy state.
-    bool all_valid = !st.interrupted_operation_pending;
-    for (const auto& f : st.live) all_valid = all_valid && f.verdict == Verdict::kValid;
-    ctx.exit_code = all_valid ? kExitOk : kExitInvalid;
+    ctx.exit_code = st.healthy ? kExitOk : kExitInvalid;
   });
 }
 

@@ -764,5 +764,41 @@ TEST_F(ActivationTest, StatusExitsOneWhileAnInterruptedOperationIsPending) {
   EXPECT_NE(run.out.find("interrupted operation is pending"), std::string::npos) << run.out;
 }
 
+TEST_F(ActivationTest, StatusIsHealthyOnlyWithAValidSetLive) {
+  // Nothing live: a scanner would not start, so not healthy (exit 1).
+  DirectoryStatus st = Status(live_, s_, "", TestActivationOptions());
+  ASSERT_TRUE(st.ok) << st.error;
+  EXPECT_FALSE(st.healthy);
+  ASSERT_EQ(st.problems.size(), 1u);
+  EXPECT_NE(st.problems[0].find("no definition file is live"), std::string::npos);
+  auto run = RunCli(Cli({"status", "--db-dir", live_, "--state-dir", s_}), tmp_.path());
+  EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
+  EXPECT_NE(run.out.find("NOT HEALTHY"), std::string::npos) << run.out;
+  run = RunCli(Cli({"status", "--json", "--db-dir", live_, "--state-dir", s_}), tmp_.path());
+  EXPECT_EQ(run.exit_code, 1);
+  const nlohmann::json j = nlohmann::json::parse(run.out);
+  EXPECT_EQ(j["healthy"], false);
+  EXPECT_EQ(j["problems"].size(), 1u);
+
+  // A valid set: healthy.
+  ASSERT_EQ(Act({Put(in_, "daily.cvd", MakeDb("daily", Kind::kCvd, 5))}).status,
+            OperationStatus::kOk);
+  st = Status(live_, s_, "", TestActivationOptions());
+  EXPECT_TRUE(st.healthy);
+  EXPECT_TRUE(st.problems.empty());
+  run = RunCli(Cli({"status", "--db-dir", live_, "--state-dir", s_}), tmp_.path());
+  EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
+  EXPECT_NE(run.out.find("health: ok"), std::string::npos) << run.out;
+
+  // A broken file beside it: not healthy, and the problem says how many.
+  std::vector<std::uint8_t> bad = MakeDb("main", Kind::kCvd, 3);
+  bad.resize(bad.size() / 2);
+  Put(live_, "main.cvd", bad);
+  st = Status(live_, s_, "", TestActivationOptions());
+  EXPECT_FALSE(st.healthy);
+  ASSERT_EQ(st.problems.size(), 1u);
+  EXPECT_NE(st.problems[0].find("1 live file is not valid"), std::string::npos) << st.problems[0];
+}
+
 }  // namespace
 }  // namespace cvdguard::testing

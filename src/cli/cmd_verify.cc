@@ -56,7 +56,7 @@ int RunVerify(const VerifyArgs& a) {
   std::uint64_t total_bytes = 0;
   for (std::size_t i = 0; i < files.size(); ++i) {
     struct stat st {};
-    if (stat(files[i].c_str(), &st) == 0) sizes[i] = static_cast<std::uint64_t>(st.st_size);
+    if (stat(files[i].path.c_str(), &st) == 0) sizes[i] = static_cast<std::uint64_t>(st.st_size);
     total_bytes += sizes[i];
   }
   const bool progress = !a.json && !a.quiet && !a.no_progress && files.size() > 1 && isatty(2) != 0;
@@ -70,11 +70,17 @@ int RunVerify(const VerifyArgs& a) {
   RunInOrder(
       files.size(), jobs,
       [&](std::size_t i) {
-        const std::string& path = files[i];
+        const std::string& path = files[i].path;
+        VerifyOptions own;
+        if (!files[i].sign.empty()) {
+          own = options;
+          own.sign_path = files[i].sign;  // the .sign the user named
+        }
+        const VerifyOptions& o = files[i].sign.empty() ? options : own;
         // .cdiff patches have their own checks; everything else is a
         // container (whose content names a misnamed patch if it is one).
-        Report r = KindFromFileName(path) == Kind::kCdiff ? VerifyCdiffPath(path, options)
-                                                          : VerifyPath(path, options);
+        Report r =
+            KindFromFileName(path) == Kind::kCdiff ? VerifyCdiffPath(path, o) : VerifyPath(path, o);
         if (a.engine_test) RunEngineTest(path, limits, &r);
         return r;
       },

@@ -187,10 +187,48 @@ TextStyle DetectStyle(bool quiet) {
   return s;
 }
 
-std::vector<std::string> ExpandInputs(const std::vector<std::string>& inputs,
+namespace {
+
+// The file a detached .sign signs, by its name (FORMAT.md 1.6): X.sign
+// signs X when X is there (test-2.cvd.sign beside test-2.cvd, as ClamAV's
+// own files come); <db>-<version>.cvd.sign otherwise signs <db>.cvd beside
+// it, where the loader looks for it. Empty for a name that is no .cvd's or
+// .cdiff's .sign; *missing lists what was looked for when nothing is there.
+std::string SignedFileOf(const std::string& sign_path, std::string* missing) {
+  const auto slash = sign_path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "" : sign_path.substr(0, slash + 1);
+  const std::string name = slash == std::string::npos ? sign_path : sign_path.substr(slash + 1);
+  const bool cdiff = name.size() > 11 && name.ends_with(".cdiff.sign");
+  if (!cdiff && (name.size() <= 9 || !name.ends_with(".cvd.sign"))) return {};
+  std::vector<std::string> candidates = {sign_path.substr(0, sign_path.size() - 5)};
+  const std::string stem = name.substr(0, name.size() - 9);  // <db>-<version> of a .cvd's
+  const auto dash = stem.rfind('-');
+  if (!cdiff && dash != std::string::npos && dash > 0 && dash + 1 < stem.size() &&
+      stem.find_first_not_of("0123456789", dash + 1) == std::string::npos) {
+    candidates.push_back(dir + stem.substr(0, dash) + ".cvd");
+  }
+  for (const auto& c : candidates) {
+    std::error_code ec;
+    if (std::filesystem::exists(c, ec)) return c;
+  }
+  *missing =
+      "'" + candidates[0] + "'" + (candidates.size() > 1 ? " or '" + candidates[1] + "'" : "");
+  return {};
+}
+
+// A key that is the same for two names of one file.
+std::string SameFileKey(const std::string& path) {
+  std::error_code ec;
+  const auto canonical = std::filesystem::weakly_canonical(path, ec);
+  return ec ? path : canonical.string();
+}
+
+}  // namespace
+
+std::vector<VerifyInput> ExpandInputs(const std::vector<std::string>& inputs,
                                       std::vector<std::string>* errors) {
   namespace fs = std::filesystem;
-  std::vector<std::string> out;
+  std::vector<VerifyInput> out;
   for (const auto& in : inputs) {
     std::error_code ec;
     if (fs::is_directory(in, ec)) {
@@ -214,12 +252,34 @@ std::vector<std::string> ExpandInputs(const std::vector<std::string>& inputs,
       if (!ec && found.empty())
         errors->push_back(in + ": no definition files (.cvd .cld .cud .cdiff) in it");
       std::sort(found.begin(), found.end());
-      out.insert(out.end(), found.begin(), found.end());
+      for (auto& f : found) out.push_back({std::move(f), {}});
     } else {
-      out.push_back(in);
+      out.push_back({in, {}});
     }
   }
-  return out;
+  // Named .sign files stand for the files they sign.
+  std::vector<std::string> targets(out.size());
+  std::set<std::string> checked;
+  for (std::size_t k = 0; k < out.size(); ++k) {
+    std::string missing;
+    targets[k] = SignedFileOf(out[k].path, &missing);
+    if (!missing.empty()) {
+      errors->push_back(out[k].path + ": a .sign for " + missing + ", which is not there");
+      out[k].path.clear();
+    } else if (targets[k].empty()) {
+      checked.insert(SameFileKey(out[k].path));
+    }
+  }
+  std::vector<VerifyInput> result;
+  for (std::size_t k = 0; k < out.size(); ++k) {
+    if (out[k].path.empty()) continue;  // a .sign of nothing, reported
+    if (targets[k].empty()) {
+      result.push_back(std::move(out[k]));
+    } else if (checked.insert(SameFileKey(targets[k])).second) {
+      result.push_back({targets[k], out[k].path});
+    }  // else the file it signs is an input: the .sign is checked with it
+  }
+  return result;
 }
 
 }  // namespace cvdguard::cli

@@ -38,9 +38,22 @@ struct TextStyle {
 };
 TextStyle DetectStyle(bool quiet);
 
+// One file to check, and the detached .sign to check it with when the user
+// named that .sign rather than the file (empty: the .sign beside it is found
+// as usual).
+struct VerifyInput {
+  std::string path;
+  std::string sign;
+};
+
 // Expands FILE arguments: directories are walked (not recursively into
-// hidden entries) for .cvd/.cld/.cud/.cdiff files, sorted by name.
-std::vector<std::string> ExpandInputs(const std::vector<std::string>& inputs,
+// hidden entries) for .cvd/.cld/.cud/.cdiff files, sorted by name. A .sign
+// named on its own stands for the file it signs (<db>-<N>.cvd.sign:
+// <db>.cvd beside it; X.cdiff.sign: X.cdiff): dropped when that file is an
+// input too (it is checked with it), else that file is checked with this
+// .sign; when that file is missing, an error. `cvdguard verify /mirror/*`
+// thus checks every database once, .sign files included.
+std::vector<VerifyInput> ExpandInputs(const std::vector<std::string>& inputs,
                                       std::vector<std::string>* errors);
 
 }  // namespace cvdguard::cli

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <filesystem>
@@ -106,6 +107,34 @@ TEST_F(CliTest, InfoMatchesSigtoolForRealFiles) {
     EXPECT_EQ(ours.exit_code, 0);
     EXPECT_EQ(ours.out, theirs) << name;
   }
+}
+
+TEST_F(CliTest, ANamedSignStandsForTheFileItSigns) {
+  const std::string real = RealDataDir();
+  const std::string certs = " --certs " + Q(real + "/certs") + " ";
+  // Alone: the file it signs is checked, with it.
+  CliRun r = Cli("verify --json" + certs + Q(real + "/test-2.cvd.sign"));
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["path"], real + "/test-2.cvd");
+  EXPECT_EQ(j["signature"]["verified_by"], "sign");
+  // With that file (a shell glob of a mirror): each database once.
+  r = Cli("verify -q --json" + certs + Q(real + "/test-2.cvd") + " " +
+          Q(real + "/test-2.cvd.sign") + " " + Q(real + "/test-2.cdiff.sign") + " " +
+          Q(real + "/test-2.cdiff"));
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 2) << r.out;
+  // <db>-<N>.cvd.sign beside <db>.cvd: the .sign the user named is the one
+  // checked, and one of another version does not match.
+  WriteFile(dir_.Join("test.cvd"), ReadFile(real + "/test-2.cvd"));
+  WriteFile(dir_.Join("test-3.cvd.sign"), ReadFile(real + "/test-3.cvd.sign"));
+  r = Cli("verify" + certs + Q(dir_.Join("test-3.cvd.sign")));
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("SIGN_DIGEST_MISMATCH"), std::string::npos) << r.out;
+  // A .sign of nothing: exit 3, named.
+  r = Cli("verify" + certs + Q(dir_.Join("gone-7.cvd.sign")), true);
+  EXPECT_EQ(r.exit_code, 3) << r.out;
+  EXPECT_NE(r.out.find("gone.cvd"), std::string::npos) << r.out;
 }
 
 TEST_F(CliTest, InfoEndsWithTheReasonWhenInvalid) {

@@ -800,7 +800,18 @@ void Validator::Impl::CheckKind() {
     effective = Kind::kCld;
   }
   if (raw_tar_ && content == Kind::kUnknown) effective = Kind::kCld;
-  if (effective != Kind::kUnknown && ext != Kind::kUnknown && effective != ext) {
+  if (effective == Kind::kCvd && ext == Kind::kCld) {
+    // The one rename that still loads (FORMAT.md 1.5): the .cld loader
+    // skips the header signature, and a .cld may be compressed; the .info
+    // DSIG and every member are checked as for a .cvd.
+    Finding f = internal::MakeFinding(
+        Code::kKindCvdNamedCld,
+        "content is a .cvd but the file is named .cld: ClamAV loads it as a .cld, without "
+        "checking the header signature (cvdguard checked it), and freshclam patches it as its "
+        "local copy");
+    f.offset = 0;
+    AddFinding(std::move(f));
+  } else if (effective != Kind::kUnknown && ext != Kind::kUnknown && effective != ext) {
     Finding f = internal::MakeFinding(
         Code::kKindExtensionMismatch,
         "content is a ." + std::string(KindName(effective)) + " but the file is named ." +

@@ -362,7 +362,14 @@ const std::vector<Case>& CorruptionCases() {
        a.kind = Kind::kCld;
        fn = "test.cvd";
      }, Code::kKindExtensionMismatch, false},
-    {"Kind_CvdRenamedCld", [](Assembly& a, VerifyOptions&, std::string& fn) { fn = "test.cld"; },
+    // The .cld loader skips the header signature and reads gzip: it loads.
+    {"Kind_CvdRenamedCldLoads", [](Assembly& a, VerifyOptions&, std::string& fn) { fn = "test.cld"; },
+     Code::kKindCvdNamedCld, true},
+    {"Kind_CudRenamedCld", [](Assembly& a, VerifyOptions&, std::string& fn) {
+       a.kind = Kind::kCud;
+       fn = "test.cld";
+     }, Code::kKindExtensionMismatch, false},
+    {"Kind_CvdRenamedCud", [](Assembly& a, VerifyOptions&, std::string& fn) { fn = "test.cud"; },
      Code::kKindExtensionMismatch, false},
     {"Kind_CudIsValidButUnsigned", [](Assembly& a, VerifyOptions&, std::string& fn) {
        a.kind = Kind::kCud;

@@ -86,9 +86,11 @@ int RunVerify(const VerifyArgs& a) {
       },
       [&](std::size_t i, Report& r) {
         line.Clear();
-        if (a.json) {
+        if (a.quiet && r.verdict == Verdict::kValid) {
+          // --quiet prints only what is not valid, in either format.
+        } else if (a.json) {
           std::cout << ReportToJson(r) << "\n";
-        } else if (!a.quiet || r.verdict != Verdict::kValid) {
+        } else {
           PrintReportText(r, style, std::cout);
         }
         std::cout.flush();

@@ -225,6 +225,49 @@ std::string SameFileKey(const std::string& path) {
 
 }  // namespace
 
+namespace {
+
+// Collects the definition files under `dir`, recursively, skipping hidden
+// entries and not following symlinked directories. Whatever cannot be
+// checked is an error, never a silent skip: a subdirectory that cannot be
+// read (its files would go unchecked), a dangling symlink or a FIFO, device
+// or socket under a definition name (what a scan service would trip on).
+void WalkForDefinitions(const std::string& dir, std::vector<std::string>* found,
+                        std::vector<std::string>* errors) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::directory_iterator it(dir, ec), end;
+  if (ec) {
+    errors->push_back(dir + ": cannot read the directory: " + ec.message());
+    return;
+  }
+  std::vector<std::string> subdirs;
+  for (; it != end; it.increment(ec)) {
+    const fs::path path = it->path();
+    const std::string name = path.filename().string();
+    if (name.empty() || name.front() == '.') continue;
+    std::error_code st_ec;
+    const fs::file_status link = fs::symlink_status(path, st_ec);
+    if (fs::is_directory(link)) {
+      subdirs.push_back(path.string());
+      continue;
+    }
+    if (!IsDefinitionName(name)) continue;
+    const fs::file_status target = fs::status(path, st_ec);
+    if (fs::is_regular_file(target) || !fs::exists(target)) {
+      // A dangling symlink is reported by VerifyPath (it cannot be opened).
+      found->push_back(path.string());
+    } else if (!fs::is_directory(target)) {
+      errors->push_back(path.string() + ": not a regular file (a FIFO, device or socket)");
+    }
+  }
+  if (ec) errors->push_back(dir + ": cannot read the directory: " + ec.message());
+  std::sort(subdirs.begin(), subdirs.end());
+  for (const auto& d : subdirs) WalkForDefinitions(d, found, errors);
+}
+
+}  // namespace
+
 std::vector<VerifyInput> ExpandInputs(const std::vector<std::string>& inputs,
                                       std::vector<std::string>* errors) {
   namespace fs = std::filesystem;
@@ -233,23 +276,9 @@ std::vector<VerifyInput> ExpandInputs(const std::vector<std::string>& inputs,
     std::error_code ec;
     if (fs::is_directory(in, ec)) {
       std::vector<std::string> found;
-      for (fs::recursive_directory_iterator it(in, fs::directory_options::skip_permission_denied, ec), end;
-           !ec && it != end; it.increment(ec)) {
-        const auto name = it->path().filename().string();
-        if (!name.empty() && name.front() == '.') {
-          if (it->is_directory(ec)) it.disable_recursion_pending();
-          continue;
-        }
-        if (!IsDefinitionName(name)) continue;
-        std::error_code target_ec;
-        // A dangling symlink under a definition name is what stops a scan
-        // service: report it (VerifyPath says it cannot be opened).
-        if (it->is_regular_file(ec) || (it->is_symlink(ec) && !fs::exists(it->path(), target_ec))) {
-          found.push_back(it->path().string());
-        }
-      }
-      if (ec) errors->push_back(in + ": " + ec.message());
-      if (!ec && found.empty())
+      const std::size_t errors_before = errors->size();
+      WalkForDefinitions(in, &found, errors);
+      if (errors->size() == errors_before && found.empty())
         errors->push_back(in + ": no definition files (.cvd .cld .cud .cdiff) in it");
       std::sort(found.begin(), found.end());
       for (auto& f : found) out.push_back({std::move(f), {}});

@@ -30,6 +30,7 @@ constexpr std::uint32_t kDefaultLintFlevel = 216;
 
 struct PipelineHooks::State {
   std::vector<Finding> findings;
+  FindingCap cap;                     // bounds `findings`
   std::vector<Sha256Digest> digests;  // one per ended member, in order
   std::optional<Sha256> sha;          // of the open member
   std::unique_ptr<MemberLinter> linter;
@@ -76,21 +77,21 @@ void PipelineHooks::State::Begin(const std::string& name, std::uint64_t data_tar
   // otherwise, so lines reserved for other engines are judged as that engine
   // would (a line limited to FLEVEL <= 38 is skipped, not refused).
   lint_options.engine_flevel = options.engine_flevel.value_or(kDefaultLintFlevel);
-  LintSink sink =
-      [this, name, data_tar_offset](Code code, Severity severity, std::uint64_t line,
-                                    std::uint64_t member_offset, std::string message) {
-        Finding f;
-        f.code = code;
-        f.severity = severity;
-        f.member = name;
-        f.line = line;
-        f.tar_offset = data_tar_offset + member_offset;
-        f.message = std::move(message);
-        findings.push_back(std::move(f));
-      };
+  LintSink sink = [this, name, data_tar_offset](Code code, Severity severity, std::uint64_t line,
+                                                std::uint64_t member_offset, std::string message) {
+    if (!cap.Admit(code)) return;
+    Finding f;
+    f.code = code;
+    f.severity = severity;
+    f.member = name;
+    f.line = line;
+    f.tar_offset = data_tar_offset + member_offset;
+    f.message = std::move(message);
+    findings.push_back(std::move(f));
+  };
   linter = workers ? CreateParallelMemberLinter(name, lint_options, std::move(sink), workers)
                    : CreateMemberLinter(name, lint_options, std::move(sink));
-  if (!linter) {
+  if (!linter && cap.Admit(Code::kLintNotLinted)) {
     Finding f;
     f.code = Code::kLintNotLinted;
     f.severity = DefaultSeverity(f.code);
@@ -263,6 +264,8 @@ void PipelineHooks::Finish() {
 }
 
 std::vector<Finding> PipelineHooks::TakeFindings() { return std::exchange(state_->findings, {}); }
+
+FindingCap& PipelineHooks::cap() { return state_->cap; }
 
 std::vector<Sha256Digest> PipelineHooks::TakeMemberDigests() {
   return std::exchange(state_->digests, {});

@@ -9,9 +9,10 @@
 #include <string>
 #include <vector>
 
+#include "core/finding_cap.h"
+#include "crypto/digest.h"
 #include "cvdguard/finding.h"
 #include "cvdguard/options.h"
-#include "crypto/digest.h"
 
 namespace cvdguard {
 class Validator;
@@ -52,6 +53,10 @@ class PipelineHooks {
   // waits for the member thread.
   void Finish();
   std::vector<Finding> TakeFindings();
+  // What the member stages dropped past the report's caps (a hostile file
+  // of 20,000 members of bad lines is linted in full, but keeps only so
+  // many findings). Read after Finish().
+  FindingCap& cap();
   // The SHA-256 of every member that was ended (EndMember), in order.
   std::vector<Sha256Digest> TakeMemberDigests();
 

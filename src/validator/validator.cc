@@ -23,6 +23,7 @@
 #include "archive/inflater.h"
 #include "archive/tar_walker.h"
 #include "core/block_pool.h"
+#include "core/finding_cap.h"
 #include "crypto/digest.h"
 #include "crypto/dsig.h"
 #include "crypto/keys.h"
@@ -179,7 +180,12 @@ class __attribute__((visibility("hidden"))) Validator::Impl final : public inter
   }
   void AddFinding(Finding f) {
     if (f.severity == Severity::kFatal) pipeline_failed_ = true;
-    report_.findings.push_back(std::move(f));
+    if (cap_.Admit(f.code)) report_.findings.push_back(std::move(f));
+  }
+  // FINDINGS_SUPPRESSED, when the caps dropped any (of the stages or ours).
+  void AddSuppressedSummary() {
+    cap_.Merge(hooks_.cap());
+    if (std::optional<Finding> f = cap_.Summary()) report_.findings.push_back(std::move(*f));
   }
 
   class Worker;
@@ -226,6 +232,7 @@ class __attribute__((visibility("hidden"))) Validator::Impl final : public inter
   bool have_sign_ = false;
   std::string sign_text_, sign_path_;
   internal::PipelineHooks hooks_;
+  internal::FindingCap cap_;  // bounds report_.findings
   std::unique_ptr<Worker> worker_;
   friend class Validator;
 };
@@ -880,6 +887,7 @@ Report Validator::Impl::Finish() {
   if (read_failed_) {
     hooks_.Finish();
     FillMemberDigests();
+    AddSuppressedSummary();
     report_.verdict = Verdict::kError;
     return report_;
   }
@@ -893,11 +901,13 @@ Report Validator::Impl::Finish() {
   if (inflater_ && inflater_->failed()) {
     // Root cause only: what the tar walker and the linter saw of a corrupt
     // gzip stream are consequences, not independent problems.
-    auto downstream = [](const Finding& f) {
-      const int n = CodeNumber(f.code);
+    auto downstream = [](Code code) {
+      const int n = CodeNumber(code);
       return (n >= 330 && n < 500) || (n >= 800 && n < 1000);
     };
-    std::erase_if(report_.findings, downstream);
+    std::erase_if(report_.findings, [&](const Finding& f) { return downstream(f.code); });
+    cap_.Forget(downstream);
+    hooks_.cap().Forget(downstream);
     // Likewise the members and the inflated size: how much comes out of a
     // corrupt or cut stream before the error shows depends on the decoder
     // (zlib or ISA-L) and its read-ahead, and none of it is trustworthy.
@@ -943,6 +953,7 @@ Report Validator::Impl::Finish() {
       opt_.verify_signatures) {
     Add(Code::kInternalError, "no signature method authenticated this container");
   }
+  AddSuppressedSummary();
   report_.verdict = report_.worst() >= Severity::kError ? Verdict::kInvalid : Verdict::kValid;
   return report_;
 }

@@ -186,6 +186,35 @@ TEST_F(CliTest, VerifyDirectoryReportsDanglingLinksAndEmptyDirectories) {
   EXPECT_NE(r.out.find("no definition files"), std::string::npos) << r.out;
 }
 
+TEST_F(CliTest, VerifyDirectoryReportsWhatItCannotCheck) {
+  std::filesystem::create_directories(dir_.Join("db/sub"));
+  WriteFile(dir_.Join("db/a.cvd"), Assemble(Assembly{}));
+  WriteFile(dir_.Join("db/sub/b.cvd"), Assemble(Assembly{}));
+  // A FIFO under a definition name: reported, never opened (it would block).
+  ASSERT_EQ(::mkfifo(dir_.Join("db/daily.cvd").c_str(), 0644), 0);
+  CliRun r = Cli("verify " + keys_ + " " + Q(dir_.Join("db")), true);
+  EXPECT_EQ(r.exit_code, 3) << r.out;
+  EXPECT_NE(r.out.find("daily.cvd: not a regular file"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("sub/b.cvd: valid"), std::string::npos) << r.out;
+  ::unlink(dir_.Join("db/daily.cvd").c_str());
+  // A subdirectory the caller cannot read: its files would go unchecked, so
+  // it is an error, not a silent skip (root reads everything: drop to
+  // nobody when the machine can).
+  if (std::system("command -v setpriv >/dev/null 2>&1") != 0) GTEST_SKIP() << "no setpriv";
+  ::chmod(dir_.path().c_str(), 0755);
+  ::chmod(dir_.Join("db").c_str(), 0755);
+  ::chmod(dir_.Join("db/a.cvd").c_str(), 0644);
+  ::chmod(dir_.Join("db/sub").c_str(), 0);
+  r = RunCli("verify " + keys_ + " " + Q(dir_.Join("db")), true,
+             "setpriv --reuid=65534 --regid=65534 --clear-groups");
+  ::chmod(dir_.Join("db/sub").c_str(), 0755);
+  if (r.out.find("a.cvd: valid") == std::string::npos) {
+    GTEST_SKIP() << "nobody cannot run the CLI on this tree here: " << r.out;
+  }
+  EXPECT_EQ(r.exit_code, 3) << r.out;
+  EXPECT_NE(r.out.find("cannot read the directory"), std::string::npos) << r.out;
+}
+
 TEST_F(CliTest, UnpackRefusesAnInvalidFile) {
   Assembly a;
   a.edit_tar_items = [](auto& items) { items.push_back({"../evil.hdb", "x\n"}); };

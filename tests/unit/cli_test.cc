@@ -119,7 +119,7 @@ TEST_F(CliTest, ANamedSignStandsForTheFileItSigns) {
   EXPECT_EQ(j["path"], real + "/test-2.cvd");
   EXPECT_EQ(j["signature"]["verified_by"], "sign");
   // With that file (a shell glob of a mirror): each database once.
-  r = Cli("verify -q --json" + certs + Q(real + "/test-2.cvd") + " " +
+  r = Cli("verify --json" + certs + Q(real + "/test-2.cvd") + " " +
           Q(real + "/test-2.cvd.sign") + " " + Q(real + "/test-2.cdiff.sign") + " " +
           Q(real + "/test-2.cdiff"));
   EXPECT_EQ(r.exit_code, 0) << r.out;

@@ -27,6 +27,10 @@ struct CdiffLimits {
   std::uint64_t max_file_bytes = std::uint64_t{128} << 20;    // the .cdiff
   std::uint64_t max_script_bytes = std::uint64_t{256} << 20;  // decompressed
   std::uint64_t max_line_bytes = std::uint64_t{64} << 10;     // one script line
+  // Commands in one script. Each is held until the script is applied (about
+  // 130 bytes apiece), so a small file of millions of tiny lines would
+  // otherwise cost gigabytes; real daily patches have a few thousand.
+  std::uint64_t max_commands = 1000000;
   // Script findings beyond this many are summarised by one
   // CDIFF_TOO_MANY_FINDINGS, so a hostile script cannot flood the report.
   std::size_t max_script_findings = 100;

@@ -100,7 +100,16 @@ class ScriptChecker {
   }
 
   void Emit(CdiffCommand c) {
-    ++commands_;
+    if (stopped_) return;
+    if (++commands_ > limits_.max_commands) {
+      Add(Code::kCdiffTooManyCommands, c.script_line, Finding::kNone,
+          "the script has more than " + std::to_string(limits_.max_commands) +
+              " commands; the rest was not examined");
+      stopped_ = true;
+      error_ = true;
+      out_->commands = {};  // give the memory back now
+      return;
+    }
     if (!error_) out_->commands.push_back(std::move(c));
   }
 

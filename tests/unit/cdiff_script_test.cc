@@ -107,6 +107,24 @@ TEST(CdiffScriptTest, FindingsAreCapped) {
   EXPECT_EQ(fs.back().code, Code::kCdiffTooManyFindings);
 }
 
+TEST(CdiffScriptTest, CommandsAreBoundedSoTinyLinesCannotCostGigabytes) {
+  std::string script = "OPEN a.hdb\n";
+  for (int i = 0; i < 500; ++i) script += "ADD \n";
+  script += "CLOSE\n";
+  CdiffLimits limits;
+  CdiffScript s;
+  std::vector<Finding> fs;
+  EXPECT_TRUE(ParseCdiffScript(script, limits, &s, &fs));
+  EXPECT_EQ(s.commands.size(), 502u);
+  limits.max_commands = 100;
+  fs.clear();
+  EXPECT_FALSE(ParseCdiffScript(script, limits, &s, &fs));
+  EXPECT_TRUE(s.commands.empty());
+  ASSERT_EQ(fs.size(), 1u);
+  EXPECT_EQ(fs[0].code, Code::kCdiffTooManyCommands);
+  EXPECT_EQ(fs[0].line, 101u);
+}
+
 TEST(CdiffScriptTest, NameRule) {
   EXPECT_TRUE(IsValidCdiffName("daily.ldb"));
   EXPECT_TRUE(IsValidCdiffName("COPYING"));

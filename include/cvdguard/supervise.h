@@ -75,8 +75,9 @@ struct SuperviseOptions {
   std::string state_dir;        // journal, lock, inbox
   std::string log_path;         // JSON Lines; empty: <state_dir>/faults.log
   bool log_to_stdout = true;
-  // On definitions_activated (from the inbox), stop the running service
-  // (SIGTERM, then SIGKILL after stop_timeout_s) and start it again at once,
+  // On definitions_activated (from the inbox), stop the running service's
+  // process group (SIGTERM, then SIGKILL after stop_timeout_s) and start it
+  // again at once,
   // so the new set is loaded now. Services such as clamd keep their old
   // database when a reload fails, which would hide a bad set until the next
   // restart. The stop is not a crash.
@@ -84,10 +85,12 @@ struct SuperviseOptions {
   FaultConfig config;
 };
 
-// Runs until SIGTERM/SIGINT (forwarded to the child, then a clean exit).
-// Returns a process exit code: 0 after a clean stop, 2 for bad options, 3 if
-// the journal or state dir cannot be used. Installs signal handlers for
-// SIGTERM, SIGINT and SIGCHLD while it runs.
+// Runs until SIGTERM/SIGINT (forwarded to the child's process group, then a
+// clean exit); SIGHUP is logged and ignored. Returns a process exit code: 0
+// after a clean stop, 2 for bad options (among them a negative, NaN or
+// infinite duration, or a zero probe or tick interval), 3 if the journal or
+// state dir cannot be used. Installs signal handlers for SIGTERM, SIGINT,
+// SIGHUP and SIGCHLD, and ignores SIGPIPE, while it runs.
 CVDGUARD_EXPORT int RunSupervisor(const SuperviseOptions& options, DefinitionActions& actions);
 
 // Called by `cvdguard activate` after it made a set live: queues a

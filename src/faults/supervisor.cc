@@ -7,6 +7,9 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/file.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -41,6 +44,7 @@ volatile sig_atomic_t g_stop_signal = 0;
 extern "C" void OnSignal(int sig) {
   const int saved = errno;
   if (sig == SIGTERM || sig == SIGINT) g_stop_signal = sig;
+  // Every signal (SIGHUP too) wakes the loop, which reports it.
   const char byte = static_cast<char>(sig);
   if (g_signal_pipe[1] >= 0) {
     [[maybe_unused]] const ssize_t n = ::write(g_signal_pipe[1], &byte, 1);
@@ -62,7 +66,9 @@ std::string DescribeStatus(int status) {
 }
 
 // Forks and execs; an exec failure comes back through a CLOEXEC pipe as the
-// child's errno, so "no such command" is reported with the OS error.
+// child's errno, so "no such command" is reported with the OS error. The
+// child leads its own process group (pgid == pid), so a stop reaches whatever
+// it started, and on Linux it gets SIGTERM when the supervisor dies.
 pid_t Spawn(const std::vector<std::string>& argv, int* exec_errno) {
   *exec_errno = 0;
   int pipefd[2];
@@ -73,6 +79,7 @@ pid_t Spawn(const std::vector<std::string>& argv, int* exec_errno) {
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+  const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid < 0) {
     *exec_errno = errno;
@@ -82,17 +89,31 @@ pid_t Spawn(const std::vector<std::string>& argv, int* exec_errno) {
   }
   if (pid == 0) {
     ::close(pipefd[0]);
+    // Both sides set the group, so neither a signal sent right after fork nor
+    // an exec that beats the parent's setpgid misses it.
+    ::setpgid(0, 0);
+#ifdef __linux__
+    // A SIGKILLed supervisor cannot stop its service; the kernel does. If the
+    // supervisor died before the prctl, nobody would send it: give up now.
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (::getppid() != parent) ::_exit(127);
+#endif
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
     ::signal(SIGTERM, SIG_DFL);
     ::signal(SIGINT, SIG_DFL);
     ::signal(SIGCHLD, SIG_DFL);
+    ::signal(SIGHUP, SIG_DFL);
+    ::signal(SIGPIPE, SIG_DFL);  // the supervisor ignores it; exec would keep that
     ::execvp(args[0], args.data());
     const int err = errno;
     [[maybe_unused]] const ssize_t n = ::write(pipefd[1], &err, sizeof err);
     ::_exit(127);
   }
+  // EACCES (the child already exec'd, so it set the group itself) and ESRCH
+  // (it already died) are both fine.
+  ::setpgid(pid, pid);
   ::close(pipefd[1]);
   int err = 0;
   ssize_t n;
@@ -109,22 +130,98 @@ pid_t Spawn(const std::vector<std::string>& argv, int* exec_errno) {
   return pid;
 }
 
-// Stops a process: `sig`, then SIGKILL after `timeout_s`. Returns its status.
-int StopProcess(pid_t pid, int sig, double timeout_s) {
-  ::kill(pid, sig);
-  int status = 0;
-  const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<long>(timeout_s * 1000));
-  for (;;) {
-    const pid_t r = ::waitpid(pid, &status, WNOHANG);
-    if (r == pid || (r < 0 && errno == ECHILD)) return status;
-    if (std::chrono::steady_clock::now() >= deadline) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, &status, 0);
-      return status;
+// Sends `sig` to the process group `pgid` that Spawn made. A group that is
+// already gone is not an error. `leader_unreaped`: the leader `pgid` is still
+// our unreaped child, so its pid cannot have been reused and may be signalled
+// alone if it is somehow not a group leader. Never signals our own group.
+void SignalGroup(pid_t pgid, int sig, bool leader_unreaped) {
+  if (pgid <= 1 || pgid == ::getpgrp()) return;
+  if (::kill(-pgid, sig) != 0 && errno == ESRCH && leader_unreaped) ::kill(pgid, sig);
+}
+
+// Whether a process of group `pgid` is still alive. Zombies do not count:
+// orphans of the group go to init, which may be slow to reap them, and they
+// would hold every stop to its timeout.
+bool GroupAlive(pid_t pgid) {
+  if (pgid <= 1 || pgid == ::getpgrp()) return false;
+  if (::kill(-pgid, 0) != 0) return errno == EPERM;
+#ifdef __linux__
+  DIR* proc = ::opendir("/proc");
+  if (proc == nullptr) return true;
+  bool alive = false;
+  while (const dirent* entry = ::readdir(proc)) {
+    if (entry->d_name[0] < '1' || entry->d_name[0] > '9') continue;
+    std::ifstream in(std::string("/proc/") + entry->d_name + "/stat");
+    std::string stat;
+    if (!std::getline(in, stat)) continue;  // gone meanwhile
+    // "pid (comm) state ppid pgrp ...": comm may hold anything, so parse
+    // from the last ')'.
+    const size_t paren = stat.rfind(')');
+    if (paren == std::string::npos) continue;
+    std::istringstream rest(stat.substr(paren + 1));
+    char state = 0;
+    long ppid = 0, pgrp = 0;
+    if (rest >> state >> ppid >> pgrp && pgrp == pgid && state != 'Z') {
+      alive = true;
+      break;
     }
+  }
+  ::closedir(proc);
+  return alive;
+#else
+  return true;
+#endif
+}
+
+// Stops the process group led by `pid`: `sig`, then SIGKILL after
+// `timeout_s`. The rest of the group gets the same grace as the leader, so
+// the stop ends when all of it is gone. `leader_reaped`: only the rest of
+// the group is left. Returns the leader's status (0 if already reaped).
+int StopProcess(pid_t pid, int sig, double timeout_s, bool leader_reaped = false) {
+  SignalGroup(pid, sig, !leader_reaped);
+  int status = 0;
+  bool reaped = leader_reaped;
+  // Capped so that the conversion cannot overflow.
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                            std::chrono::duration<double>(std::min(timeout_s, 1e7)));
+  for (;;) {
+    if (!reaped) {
+      const pid_t r = ::waitpid(pid, &status, WNOHANG);
+      reaped = r == pid || (r < 0 && errno == ECHILD);
+    }
+    if (reaped && !GroupAlive(pid)) return status;
+    if (std::chrono::steady_clock::now() >= deadline) break;
     ::usleep(20000);
   }
+  SignalGroup(pid, SIGKILL, !reaped);
+  if (!reaped) {
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+  }
+  return status;
+}
+
+// The durations must be finite and not negative; the polling intervals must
+// also be positive.
+bool ValidTimings(const SuperviseOptions& o, std::string* error) {
+  struct Timing {
+    const char* flag;
+    double value;
+    bool zero_ok;
+  };
+  const Timing timings[] = {{"--startup-window", o.startup_window_s, true},
+                            {"--probe-interval", o.probe_interval_s, false},
+                            {"--tick-interval", o.tick_interval_s, false},
+                            {"--stop-timeout", o.stop_timeout_s, true}};
+  for (const Timing& t : timings) {
+    if (!std::isfinite(t.value) || t.value < 0 || (t.value == 0 && !t.zero_ok)) {
+      *error = std::string(t.flag) + " must be a finite number of seconds " +
+               (t.zero_ok ? ">= 0" : "> 0");
+      return false;
+    }
+  }
+  return true;
 }
 
 class Supervisor {
@@ -135,6 +232,10 @@ class Supervisor {
   int Run() {
     if (opt_.service_argv.empty() || opt_.state_dir.empty()) {
       std::cerr << "cvdguard supervise: a state dir and a service command are required\n";
+      return 2;
+    }
+    if (std::string error; !ValidTimings(opt_, &error)) {
+      std::cerr << "cvdguard supervise: " << error << "\n";
       return 2;
     }
     if (FaultStatus st = ValidateFaultConfig(opt_.config); !st.ok()) {
@@ -186,13 +287,21 @@ class Supervisor {
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = SA_RESTART;
     g_stop_signal = 0;
+    // A reader of stdout that went away (`| head`) must not end supervision:
+    // the write fails instead, and the log file still gets every line.
+    struct sigaction ignore {};
+    ignore.sa_handler = SIG_IGN;
+    sigemptyset(&ignore.sa_mask);
     return ::sigaction(SIGTERM, &sa, &old_term_) == 0 && ::sigaction(SIGINT, &sa, &old_int_) == 0 &&
-           ::sigaction(SIGCHLD, &sa, &old_chld_) == 0;
+           ::sigaction(SIGCHLD, &sa, &old_chld_) == 0 && ::sigaction(SIGHUP, &sa, &old_hup_) == 0 &&
+           ::sigaction(SIGPIPE, &ignore, &old_pipe_) == 0;
   }
   void RestoreSignals() {
     ::sigaction(SIGTERM, &old_term_, nullptr);
     ::sigaction(SIGINT, &old_int_, nullptr);
     ::sigaction(SIGCHLD, &old_chld_, nullptr);
+    ::sigaction(SIGHUP, &old_hup_, nullptr);
+    ::sigaction(SIGPIPE, &old_pipe_, nullptr);
     ::close(g_signal_pipe[0]);
     ::close(g_signal_pipe[1]);
     g_signal_pipe[0] = g_signal_pipe[1] = -1;
@@ -284,8 +393,12 @@ class Supervisor {
   }
 
   void ChildExited(int status) {
+    const pid_t pgid = child_;
     child_ = -1;
     KillProbe();
+    // What the service started goes with it, so a restart does not meet the
+    // old instance's helpers.
+    if (GroupAlive(pgid)) StopProcess(pgid, SIGTERM, opt_.stop_timeout_s, /*leader_reaped=*/true);
     FaultEvent e;
     if (phase_ == Phase::kStarting) {
       e.kind = FaultEventKind::kServiceStartFailed;
@@ -324,6 +437,7 @@ class Supervisor {
       int status = 0;
       const pid_t r = ::waitpid(probe_pid_, &status, WNOHANG);
       if (r == probe_pid_) {
+        SignalGroup(probe_pid_, SIGKILL, false);  // whatever the probe left running
         probe_pid_ = -1;
         if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
           Ready();
@@ -401,9 +515,14 @@ class Supervisor {
       pollfd pfd{g_signal_pipe[0], POLLIN, 0};
       ::poll(&pfd, 1, 50);
       char buf[64];
-      while (::read(g_signal_pipe[0], buf, sizeof buf) > 0) {
+      bool hangup = false;
+      for (ssize_t n; (n = ::read(g_signal_pipe[0], buf, sizeof buf)) > 0;) {
+        hangup = hangup || std::find(buf, buf + n, static_cast<char>(SIGHUP)) != buf + n;
       }
       if (g_stop_signal != 0) break;
+      // A closed terminal or a stray "reload" must not stop scanning (nor
+      // orphan the service); only SIGTERM/SIGINT stop.
+      if (hangup) Note(Now(), "sighup_ignored", "still supervising; stop with SIGTERM or SIGINT");
       if (child_ > 0) {
         int status = 0;
         if (::waitpid(child_, &status, WNOHANG) == child_) {
@@ -431,6 +550,8 @@ class Supervisor {
       const int status = StopProcess(child_, sig, opt_.stop_timeout_s);
       Note(Now(), "stopped", DescribeStatus(status));
       child_ = -1;
+    } else {
+      Note(Now(), "stopped", "no service running");  // e.g. during a restart back-off
     }
     return rc;
   }
@@ -444,7 +565,8 @@ class Supervisor {
   pid_t probe_pid_ = -1;
   Phase phase_ = Phase::kStarting;
   double started_at_ = 0, restart_at_ = 0, next_probe_at_ = 0;
-  struct sigaction old_term_ {}, old_int_ {}, old_chld_ {};
+  struct sigaction old_term_ {
+  }, old_int_{}, old_chld_{}, old_hup_{}, old_pipe_{};
 };
 
 }  // namespace

@@ -1,6 +1,7 @@
 // `cvdguard supervise` with small shell services: failed start vs crash,
 // exec failures with the OS error, readiness probe, SIGTERM forwarding, the
-// activation inbox, and the JSON Lines log.
+// activation inbox, the JSON Lines log, and that nothing the service or the
+// probe started outlives a stop or the supervisor.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -11,6 +12,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -44,6 +46,32 @@ bool WaitFor(const std::function<bool()>& cond, double seconds) {
   return cond();
 }
 
+// Gone or a zombie: PID 1 here may be slow to reap orphans, and a zombie is
+// as dead as a process gets.
+bool ProcessGone(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat;
+  if (!std::getline(in, stat)) return true;
+  const size_t paren = stat.rfind(')');
+  return paren == std::string::npos || paren + 2 >= stat.size() || stat[paren + 2] == 'Z';
+}
+
+std::vector<pid_t> ReadPids(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<pid_t> pids;
+  for (long pid = 0; in >> pid;) {
+    if (pid > 1) pids.push_back(static_cast<pid_t>(pid));
+  }
+  return pids;
+}
+
+bool AllGone(const std::vector<pid_t>& pids) {
+  for (const pid_t pid : pids) {
+    if (!ProcessGone(pid)) return false;
+  }
+  return true;
+}
+
 class FaultSuperviseTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -58,6 +86,13 @@ class FaultSuperviseTest : public ::testing::Test {
       ::kill(pid_, SIGKILL);
       ::waitpid(pid_, nullptr, 0);
     }
+    // Whatever a failing test left behind (services, their children, probes).
+    for (const auto& file : pid_files_) {
+      for (const pid_t pid : ReadPids(file)) {
+        if (!ProcessGone(pid)) ::kill(pid, SIGKILL);
+      }
+    }
+    if (stdout_fd_ >= 0) ::close(stdout_fd_);
     std::error_code ec;
     fs::remove_all(dir_, ec);
   }
@@ -80,7 +115,9 @@ class FaultSuperviseTest : public ::testing::Test {
     pid_ = ::fork();
     ASSERT_GE(pid_, 0);
     if (pid_ == 0) {
-      const int fd = ::open((dir_ + "/stdout").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      const int fd = stdout_fd_ >= 0
+                         ? stdout_fd_
+                         : ::open((dir_ + "/stdout").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
       ::dup2(fd, 1);
       std::vector<char*> args;
       for (auto& a : argv) args.push_back(a.data());
@@ -103,9 +140,24 @@ class FaultSuperviseTest : public ::testing::Test {
 
   std::string Log() const { return Slurp(dir_ + "/state/faults.log"); }
   bool LogHas(const std::string& s) const { return Log().find(s) != std::string::npos; }
+  size_t LogCount(const std::string& s) const {
+    const std::string log = Log();
+    size_t n = 0;
+    for (size_t at = log.find(s); at != std::string::npos; at = log.find(s, at + 1)) ++n;
+    return n;
+  }
+
+  // A file of pids (one a line) that TearDown kills if they are still alive.
+  std::string PidFile(const std::string& name) {
+    pid_files_.push_back(dir_ + "/" + name);
+    return pid_files_.back();
+  }
+  bool Alive() { return pid_ > 0 && ::waitpid(pid_, nullptr, WNOHANG) == 0; }
 
   std::string dir_;
   pid_t pid_ = -1;
+  int stdout_fd_ = -1;  // the supervisor's stdout if >= 0 (else <dir>/stdout)
+  std::vector<std::string> pid_files_;
 };
 
 TEST_F(FaultSuperviseTest, MissingCommandIsAStartFailureWithTheOsError) {
@@ -220,6 +272,123 @@ TEST_F(FaultSuperviseTest, SecondSupervisorOnTheSameStateDirIsRefused) {
   EXPECT_EQ(WEXITSTATUS(status), 3);
   EXPECT_NE(Slurp(dir_ + "/err2").find("FAULT_JOURNAL_LOCKED"), std::string::npos);
   EXPECT_EQ(Stop(SIGINT), 0);
+}
+
+TEST_F(FaultSuperviseTest, ClosedStdoutPipeDoesNotStopTheSupervisor) {
+  // `supervise ... | head -n 1`: the reader goes away after the first line.
+  int fds[2];
+  ASSERT_EQ(::pipe2(fds, O_CLOEXEC), 0);
+  stdout_fd_ = fds[1];
+  const std::string svc = PidFile("service.pid");
+  Start({"--startup-window", "0.2"}, {"/bin/sh", "-c", "echo $$ > '" + svc + "'; exec sleep 30"});
+  ::close(fds[0]);
+  ASSERT_TRUE(WaitFor([&] { return LogHas("\"event\":\"service_started\""); }, 15)) << Log();
+  // More lines after the reader left; the supervisor must still be there.
+  ASSERT_TRUE(
+      NotifyDefinitionsActivated(dir_ + "/state", {{"daily.cvd", 2, std::string(64, 'c')}}).ok());
+  EXPECT_TRUE(WaitFor([&] { return LogHas("\"event\":\"definitions_activated\""); }, 10)) << Log();
+  EXPECT_TRUE(Alive()) << Log();
+  EXPECT_EQ(Stop(), 0);
+  EXPECT_EQ(LogCount("\"supervisor\":\"stopped\""), 1u) << Log();
+}
+
+TEST_F(FaultSuperviseTest, SighupIsIgnoredAndTheServiceKeepsRunning) {
+  const std::string svc = PidFile("service.pid");
+  Start({"--startup-window", "0.2"}, {"/bin/sh", "-c", "echo $$ > '" + svc + "'; exec sleep 30"});
+  ASSERT_TRUE(WaitFor([&] { return LogHas("\"event\":\"service_started\""); }, 15)) << Log();
+  ::kill(pid_, SIGHUP);
+  EXPECT_TRUE(WaitFor([&] { return LogHas("\"supervisor\":\"sighup_ignored\""); }, 10)) << Log();
+  EXPECT_TRUE(Alive()) << Log();
+  const std::vector<pid_t> service = ReadPids(svc);
+  ASSERT_EQ(service.size(), 1u);
+  EXPECT_FALSE(ProcessGone(service[0]));
+  EXPECT_EQ(Stop(), 0);
+  EXPECT_EQ(LogCount("\"supervisor\":\"stopped\""), 1u) << Log();
+  EXPECT_EQ(Log().find("\"service_crashed\""), std::string::npos) << Log();
+}
+
+TEST_F(FaultSuperviseTest, ServiceDoesNotOutliveAKilledSupervisor) {
+  const std::string svc = PidFile("service.pid");
+  Start({"--startup-window", "0.2"}, {"/bin/sh", "-c", "echo $$ > '" + svc + "'; exec sleep 30"});
+  ASSERT_TRUE(WaitFor([&] { return LogHas("\"event\":\"service_started\""); }, 15)) << Log();
+  const std::vector<pid_t> service = ReadPids(svc);
+  ASSERT_EQ(service.size(), 1u);
+  ::kill(pid_, SIGKILL);
+  ::waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+  EXPECT_TRUE(WaitFor([&] { return ProcessGone(service[0]); }, 5));
+}
+
+TEST_F(FaultSuperviseTest, StopReachesWhatTheServiceStarted) {
+  const std::string kids = PidFile("kids.pid");
+  Start({"--startup-window", "0.2"},
+        {"/bin/sh", "-c", "sleep 777 & echo $! >> '" + kids + "'; wait"});
+  ASSERT_TRUE(WaitFor([&] { return LogHas("\"event\":\"service_started\""); }, 15)) << Log();
+  ASSERT_TRUE(WaitFor([&] { return ReadPids(kids).size() == 1; }, 5));
+  EXPECT_EQ(Stop(), 0);
+  EXPECT_TRUE(WaitFor([&] { return AllGone(ReadPids(kids)); }, 5));
+}
+
+TEST_F(FaultSuperviseTest, StopTimeoutKillsTheWholeServiceGroup) {
+  // Everything in the group ignores SIGTERM (an ignored signal is inherited).
+  const std::string kids = PidFile("kids.pid");
+  Start({"--startup-window", "0.2"},
+        {"/bin/sh", "-c",
+         "trap '' TERM; sleep 777 & echo $! >> '" + kids + "'; while :; do sleep 0.1; done"});
+  ASSERT_TRUE(WaitFor([&] { return LogHas("\"event\":\"service_started\""); }, 15)) << Log();
+  ASSERT_TRUE(WaitFor([&] { return ReadPids(kids).size() == 1; }, 5));
+  EXPECT_EQ(Stop(), 0);  // after --stop-timeout 3
+  EXPECT_NE(Log().find("\"supervisor\":\"stopped\",\"detail\":\"signal 9\""), std::string::npos)
+      << Log();
+  EXPECT_TRUE(WaitFor([&] { return AllGone(ReadPids(kids)); }, 5));
+}
+
+TEST_F(FaultSuperviseTest, RestartForActivationReachesWhatTheServiceStarted) {
+  const std::string kids = PidFile("kids.pid");
+  Start({"--startup-window", "0.3", "--restart-on-activation"},
+        {"/bin/sh", "-c", "sleep 777 & echo $! >> '" + kids + "'; wait"});
+  ASSERT_TRUE(WaitFor([&] { return LogHas("\"event\":\"service_started\""); }, 15)) << Log();
+  ASSERT_TRUE(WaitFor([&] { return ReadPids(kids).size() == 1; }, 5));
+  const pid_t first = ReadPids(kids)[0];
+  ASSERT_TRUE(
+      NotifyDefinitionsActivated(dir_ + "/state", {{"daily.cvd", 2, std::string(64, 'b')}}).ok());
+  ASSERT_TRUE(WaitFor([&] { return ReadPids(kids).size() == 2; }, 15)) << Log();
+  EXPECT_TRUE(WaitFor([&] { return ProcessGone(first); }, 5));
+  EXPECT_EQ(Stop(), 0);
+}
+
+TEST_F(FaultSuperviseTest, HungProbeIsKilledWithWhatItStarted) {
+  const std::string probes = PidFile("probe.pid");
+  Start({"--ready-probe", "sleep 20 & echo $! >> '" + probes + "'; wait", "--startup-window", "1"},
+        {"/bin/sh", "-c", "exec sleep 30"});
+  ASSERT_TRUE(WaitFor([&] { return LogHas("not ready within"); }, 15)) << Log();
+  EXPECT_EQ(Stop(), 0);
+  ASSERT_FALSE(ReadPids(probes).empty());
+  EXPECT_TRUE(WaitFor([&] { return AllGone(ReadPids(probes)); }, 5));
+}
+
+TEST_F(FaultSuperviseTest, StopDuringRestartBackoffLogsStoppedOnce) {
+  Start({}, {dir_ + "/no-such-service"});
+  ASSERT_TRUE(WaitFor([&] { return LogHas("\"event\":\"service_start_failed\""); }, 15)) << Log();
+  EXPECT_EQ(Stop(), 0);
+  EXPECT_EQ(LogCount("\"supervisor\":\"stopping\""), 1u) << Log();
+  EXPECT_EQ(LogCount("\"supervisor\":\"stopped\""), 1u) << Log();
+}
+
+TEST_F(FaultSuperviseTest, BadTimingOptionsAreUsageErrors) {
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"--startup-window", "-1"}, {"--tick-interval", "-1"},   {"--tick-interval", "0"},
+      {"--probe-interval", "0"},  {"--probe-interval", "nan"}, {"--stop-timeout", "inf"}};
+  for (const auto& [flag, value] : bad) {
+    // `timeout` only matters when the option is wrongly accepted.
+    const std::string cmd = "timeout -k 1 3 '" + CliPath() + "' supervise --db-dir '" + dir_ +
+                            "/db' --quarantine-dir '" + dir_ + "/q' --state-dir '" + dir_ +
+                            "/state' " + flag + " " + value + " -- /bin/true >/dev/null 2> '" +
+                            dir_ + "/err'";
+    const int status = std::system(cmd.c_str());
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 2) << flag << " " << value;
+    EXPECT_NE(Slurp(dir_ + "/err").find(flag), std::string::npos) << Slurp(dir_ + "/err");
+  }
 }
 
 }  // namespace

@@ -41,6 +41,11 @@ class CVDGUARD_EXPORT Validator {
   void SetSignFile(std::string sign_text, std::string sign_path);
 
   void Update(std::span<const std::uint8_t> bytes);
+  // False once no further bytes can change the report: the input is not a
+  // definition container at all (an HTML page, a bare gzip, zeros). A caller
+  // may then stop reading and call Finish(), so that a huge or endless
+  // non-container (a 3 GB download error, /dev/zero) costs nothing more.
+  [[nodiscard]] bool WantsMoreInput() const;
   // Records a read error: the report's verdict becomes kError.
   void FailRead(const std::string& what);
   Report Finish();

@@ -967,6 +967,7 @@ void Validator::SetSignFile(std::string sign_text, std::string sign_path) {
   impl_->SetSignFile(std::move(sign_text), std::move(sign_path));
 }
 void Validator::Update(std::span<const std::uint8_t> bytes) { impl_->Update(bytes); }
+bool Validator::WantsMoreInput() const { return !impl_->not_container_; }
 void Validator::FailRead(const std::string& what) { impl_->FailRead(what); }
 Report Validator::Finish() { return impl_->Finish(); }
 
@@ -1008,6 +1009,7 @@ Report ReadInto(int fd, Validator& v, const std::string& name) {
     if (n == 0) break;
     total += static_cast<std::uint64_t>(n);
     v.Update({buf.data(), static_cast<std::size_t>(n)});
+    if (!v.WantsMoreInput()) return v.Finish();  // not a container: the rest cannot matter
   }
   Report r = v.Finish();
   if (size && (total != *size || (fstat(fd, &st) == 0 && static_cast<std::uint64_t>(st.st_size) != total))) {

@@ -2,12 +2,18 @@
 // with the assembler and test keys, rejected with the right code (or
 // accepted where the spec says so).
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <functional>
+#include <mutex>
 #include <string>
+#include <thread>
 
 #include "archive/inflater.h"
 #include "crypto/digest.h"
+#include "cvdguard/json.h"
 #include "cvdguard/validator.h"
 #include "testing/assembly.h"
 #include "testing/corruption_cases.h"
@@ -86,6 +92,38 @@ TEST(CorruptionExtraTest, HtmlPageSavedAsCvdIsNotAContainer) {
   ASSERT_TRUE(r.Has(Code::kNotContainerHtml));
   EXPECT_NE(r.findings.front().message.find("HTML"), std::string::npos);
   EXPECT_EQ(r.verdict, Verdict::kInvalid);
+}
+
+// A download error page or /dev/zero given as a definition file: once the
+// first bytes show it is no container, nothing more is read, so an endless
+// or huge input cannot hold the check (the writer below never closes the
+// pipe until the check has returned, or 20 s have passed).
+TEST(CorruptionExtraTest, AnEndlessNonContainerIsNotReadToTheEnd) {
+  int p[2];
+  ASSERT_EQ(::pipe(p), 0);
+  std::mutex mu;
+  std::condition_variable cv;
+  bool returned = false;
+  bool gave_up = false;
+  std::thread writer([&] {
+    const std::string page = "<!DOCTYPE html>\n<html>" + std::string(4096, ' ');
+    [[maybe_unused]] const ssize_t w = ::write(p[1], page.data(), page.size());
+    std::unique_lock<std::mutex> lock(mu);
+    gave_up = !cv.wait_for(lock, std::chrono::seconds(20), [&] { return returned; });
+    ::close(p[1]);
+  });
+  const Report r = VerifyFd(p[0], "daily.cvd", TestOptions());
+  bool closed_first = false;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    returned = true;
+    closed_first = gave_up;
+  }
+  cv.notify_all();
+  writer.join();
+  ::close(p[0]);
+  EXPECT_FALSE(closed_first) << "the check waited for the end of an endless input";
+  EXPECT_TRUE(r.Has(Code::kNotContainerHtml)) << ReportToJson(r);
 }
 
 TEST(CorruptionExtraTest, EmptyFileIsNamed) {

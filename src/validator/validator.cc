@@ -1009,7 +1009,11 @@ Report ReadInto(int fd, Validator& v, const std::string& name) {
     if (n == 0) break;
     total += static_cast<std::uint64_t>(n);
     v.Update({buf.data(), static_cast<std::size_t>(n)});
-    if (!v.WantsMoreInput()) return v.Finish();  // not a container: the rest cannot matter
+    if (!v.WantsMoreInput()) {  // not a container: the rest cannot matter
+      Report r = v.Finish();
+      if (size) r.file_size = *size;
+      return r;
+    }
   }
   Report r = v.Finish();
   if (size && (total != *size || (fstat(fd, &st) == 0 && static_cast<std::uint64_t>(st.st_size) != total))) {

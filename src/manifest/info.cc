@@ -43,6 +43,7 @@ std::string Clip(std::string_view s) {
 InfoParse ParseInfo(std::string_view data, bool signed_kind, const std::string& member) {
   InfoParse out;
   auto add = [&](Code code, std::uint64_t line, std::string message) {
+    if (!out.cap.Admit(code)) return;
     Finding f;
     f.code = code;
     f.severity = DefaultSeverity(code);

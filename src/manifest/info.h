@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/finding_cap.h"
 #include "cvdguard/finding.h"
 #include "cvdguard/report.h"
 
@@ -30,6 +31,7 @@ struct InfoParse {
   std::uint64_t dsig_line = 0;
   std::size_t signed_length = 0;  // bytes covered by the DSIG: up to the DSIG line
   std::vector<Finding> findings;  // member = the .info name, line set
+  FindingCap cap;                 // bounds `findings` (millions of bad lines)
 };
 
 // Parses the manifest. `signed_kind`: a DSIG line is required (cvd/cld) or

@@ -549,6 +549,7 @@ void Validator::Impl::CheckManifest() {
     }
   }
   for (auto& f : info.findings) AddFinding(std::move(f));
+  cap_.Merge(info.cap);
   std::vector<Finding> more;
   internal::CompareInfoHeader(info, report_.header, info_name_, &more);
   internal::CompareInfoMembers(info, report_.members, info_name_, &more);

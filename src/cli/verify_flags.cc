@@ -53,7 +53,14 @@ bool ParseTimeArg(const std::string& text, std::int64_t* out) {
       text[16] != ':') {
     return false;
   }
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return false;
+  // A day the month does not have (February 31) is a typo, not a date to
+  // roll over into the next month.
+  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (mo < 1 || mo > 12 || d < 1 || d > kDays[mo - 1] + (mo == 2 && leap ? 1 : 0) || h > 23 ||
+      mi > 59 || s > 60) {
+    return false;
+  }
   // Days from civil (proleptic Gregorian).
   const int yy = y - (mo <= 2 ? 1 : 0);
   const int era = (yy >= 0 ? yy : yy - 399) / 400;

@@ -63,6 +63,12 @@ TEST_F(CliTest, UsageErrorExitsTwo) {
   EXPECT_EQ(Cli("verify --no-such-flag x.cvd").exit_code, 2);
   EXPECT_EQ(Cli("verify --key bogus:x.pem x.cvd").exit_code, 2);
   EXPECT_EQ(Cli("verify --at yesterday x.cvd").exit_code, 2);
+  // A day the month does not have is a typo, never rolled into the next month.
+  EXPECT_EQ(Cli("verify --at 2026-02-31T00:00:00Z x.cvd").exit_code, 2);
+  EXPECT_EQ(Cli("verify --at 2026-04-31T00:00:00Z x.cvd").exit_code, 2);
+  EXPECT_EQ(Cli("verify --at 2025-02-29T00:00:00Z x.cvd").exit_code, 2);
+  EXPECT_EQ(Cli("verify --at 2024-02-29T00:00:00Z x.cvd").exit_code,
+            3);  // a leap day: x.cvd is missing
   EXPECT_EQ(Cli("").exit_code, 2);
 }
 

@@ -1,5 +1,5 @@
 // The .ldb logical-expression parser, reproducing libclamav 1.4's parse-only
-// behaviour as described in SIGNATURES.md 5.3, iteratively and with a work cap.
+// behaviour as described in SIGNATURES.md 5.3, iteratively and in linear time.
 #ifndef CVDGUARD_SRC_LINT_LOGIC_EXPR_H_
 #define CVDGUARD_SRC_LINT_LOGIC_EXPR_H_
 
@@ -13,6 +13,7 @@ struct LogicResult {
   bool ok = false;
   bool too_complex = false;   // work cap hit: nothing is known
   std::uint32_t max_index = 0;  // highest subsignature index referenced
+  std::uint64_t steps = 0;      // characters scanned, for tests of the cost
   std::string error;          // why it does not parse
 };
 

@@ -11,6 +11,9 @@ agreement matrix and the disagreements.
     python3 tests/lint_differential/differential.py \
         --probe build-lint/tests/lint_differential/cvdguard_lint_probe --sample 300
 
+--logic N adds N generated .ldb lines whose logical expressions (nested up
+to hundreds of levels, mutated half the time) test the expression parser.
+
 Exit status: 0 when there is no "cvdguard loads, libclamav refuses" case and
 at most --max-false-refusal percent of "cvdguard refuses, libclamav loads".
 """
@@ -200,6 +203,54 @@ def make_cases(sample, seed):
     return cases
 
 
+def logic_expr(rng, depth=0):
+    """A random .ldb logical expression over subsignatures 0-3: operator
+    chains, groups with and without modifiers, and at times one of the deep
+    shapes (hundreds of levels, to either side) whose cost used to be
+    quadratic."""
+    if depth == 0 and rng.random() < 0.3:
+        d = rng.randrange(50, 400)
+        shape = rng.randrange(4)
+        e = "3"
+        for i in range(d):
+            n = str(rng.randrange(4))
+            if shape == 0:
+                e = "(" + e + ")"
+            elif shape == 1:
+                e = "(" + e + rng.choice("&|") + n + ")"
+            elif shape == 2:
+                e = n + rng.choice("&|") + "(" + e + ")"
+            else:
+                e = "((" + e + ")|" + n + ")" + rng.choice([">1", "=0", "<2,1", ""])
+        return e
+    kind = rng.randrange(8)
+    if depth > 6 or kind < 2:
+        return str(rng.randrange(4))
+    left, right = logic_expr(rng, depth + 1), logic_expr(rng, depth + 1)
+    op = rng.choice("&|")
+    if kind < 4:
+        return left + op + right
+    if kind < 6:
+        return "(" + left + ")"
+    return "(" + left + op + right + ")" + rng.choice([">1", "=0", "<2,1", ">1,2", ""])
+
+
+def logic_cases(count, seed):
+    """.ldb lines whose logic is generated (and half the time mutated by one
+    character), with subsignatures 0-3."""
+    rng = random.Random(seed + 1)
+    cases = []
+    for _ in range(count):
+        e = logic_expr(rng)
+        if "3" not in e:
+            e = "(" + e + ")|3"
+        if rng.random() < 0.5:
+            p = rng.randrange(len(e))
+            e = e[:p] + rng.choice("()&|0>=,") + e[p + 1:]
+        cases.append(("ldb", "Logic.Test;Target:0;" + e + ";aabbccdd;aabbccee;aabbccff;aabbcc00", ""))
+    return cases
+
+
 def pack_cud(db, member, data):
     """An unsigned .cud holding COPYING, <db>.info (no DSIG) and one member,
     in the layout cvdguard's builder writes: what the engine loads from an
@@ -253,6 +304,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--probe", required=True, help="path to cvdguard_lint_probe")
     ap.add_argument("--sample", type=int, default=300, help="number of cases (default 300)")
+    ap.add_argument("--logic", type=int, default=0, help="extra generated logical-expression cases")
     ap.add_argument("--seed", type=int, default=20261124, help="random seed (deterministic)")
     ap.add_argument("--jobs", type=int, default=2, help="parallel clamscan processes")
     ap.add_argument("--max-false-refusal", type=float, default=1.0, help="percent allowed")
@@ -261,7 +313,7 @@ def main():
     args = ap.parse_args()
 
     t0 = time.time()
-    cases = make_cases(args.sample, args.seed)
+    cases = make_cases(args.sample, args.seed) + logic_cases(args.logic, args.seed)
     ours = lint(args.probe, cases)
     with tempfile.TemporaryDirectory(prefix="lintdiff") as wd:
         with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as ex:

@@ -15,6 +15,7 @@
 #include "activation/quarantine.h"
 #include "core/fs_util.h"
 #include "crypto/digest.h"
+#include "cvdguard/bytes.h"
 #include "cvdguard/json.h"
 #include "cvdguard/supervise.h"
 #include "cvdguard/validator.h"
@@ -61,7 +62,7 @@ void RememberDirs(int s_fd, const std::string& live, const std::string& q) {
   if (live.find_first_of("\"\\") != std::string::npos || q.find_first_of("\"\\") != std::string::npos) {
     return;
   }
-  internal::WriteFileAt(s_fd, "state.json", text, "state file", &error);
+  internal::WriteFileAt(s_fd, "state.json", AsBytes(text), "state file", &error);
 }
 
 void Notify(const ActivationOptions& o, OperationResult* r) {
@@ -399,7 +400,7 @@ OperationResult Activate(const std::string& live_dir, const std::string& quarant
                                 sign.fd.get(), sign.st, false};
       if (sign.present) {
         meta.sign_size = static_cast<std::uint64_t>(sign.st.st_size);
-        meta.sign_sha256 = internal::HexLower(internal::Sha256::Of(internal::AsBytes(sign.text)));
+        meta.sign_sha256 = internal::HexLower(internal::Sha256::Of(cvdguard::AsBytes(sign.text)));
       }
       if (!q.MoveIn(meta, src, sign.present ? &sign_src : nullptr, &f.quarantine_record, &error)) {
         abandon("quarantining '" + cand + "' failed: " + error);
@@ -433,8 +434,8 @@ OperationResult Activate(const std::string& live_dir, const std::string& quarant
       UniqueFd out(::openat(live.fd(), sg.sign_tmp.c_str(),
                             O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
       if (!out.valid() ||
-          !internal::WriteAll(out.get(), internal::AsBytes(sign.text), "'" + sign.name + "' in LIVE",
-                              &error) ||
+          !internal::WriteAll(out.get(), cvdguard::AsBytes(sign.text),
+                              "'" + sign.name + "' in LIVE", &error) ||
           !internal::FsyncFd(out.get(), "'" + sign.name + "' in LIVE", &error)) {
         if (!out.valid()) error = internal::ErrnoMessage("create '" + sign.name + "' in LIVE");
         ::unlinkat(live.fd(), sg.tmp.c_str(), 0);
@@ -629,7 +630,7 @@ OperationResult Prune(const std::string& live_dir, const std::string& quarantine
     if (with_sign) {
       f.sign_name = sign.name;
       meta.sign_size = static_cast<std::uint64_t>(sign.st.st_size);
-      meta.sign_sha256 = internal::HexLower(internal::Sha256::Of(internal::AsBytes(sign.text)));
+      meta.sign_sha256 = internal::HexLower(internal::Sha256::Of(cvdguard::AsBytes(sign.text)));
     }
     if (!q.MoveIn(meta, src, with_sign ? &sign_src : nullptr, &f.quarantine_record, &error)) {
       f.outcome = FileOutcome::kFailed;

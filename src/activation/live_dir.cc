@@ -13,6 +13,7 @@
 
 #include "archive/sink.h"
 #include "crypto/digest.h"
+#include "cvdguard/bytes.h"
 #include "cvdguard/validator.h"
 #include "manifest/names.h"
 
@@ -194,7 +195,7 @@ bool IsSetMember(std::string_view name) {
 
 bool WriteJournal(int live_fd, const Journal& j, std::string* error) {
   if (!WriteFileAt(live_fd, std::string(kJournalName),
-                   ToJson(j).dump(-1, ' ', false, json::error_handler_t::replace) + "\n",
+                   AsBytes(ToJson(j).dump(-1, ' ', false, json::error_handler_t::replace) + "\n"),
                    "journal", error)) {
     return false;
   }
@@ -479,8 +480,8 @@ bool StageLkg(int live_fd, dev_t live_dev, int s_fd, std::int64_t t, std::string
   }
   json manifest = {{"schema", "cvdguard-lkg-1"}, {"id", *id}, {"t", t}, {"time", IsoTime(t)},
                    {"files", std::move(files)}};
-  if (!WriteFileAt(pfd.get(), kManifestName, manifest.dump(2) + "\n", "last-known-good manifest",
-                   error) ||
+  if (!WriteFileAt(pfd.get(), kManifestName, AsBytes(manifest.dump(2) + "\n"),
+                   "last-known-good manifest", error) ||
       !FsyncFd(pfd.get(), "last-known-good directory", error) ||
       !FsyncFd(s_fd, "state directory", error)) {
     return false;

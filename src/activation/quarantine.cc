@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "cvdguard/bytes.h"
+
 namespace cvdguard::internal {
 namespace {
 
@@ -185,9 +187,7 @@ bool Quarantine::Stage(const QuarantineMeta& meta, const QuarantineSource& data,
   // the name given), so write it to tmp_record.
   UniqueFd rec(::openat(fd_.get(), e.tmp_record.c_str(),
                         O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
-  if (!rec.valid() ||
-      !WriteAll(rec.get(), {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()},
-                "quarantine record", error) ||
+  if (!rec.valid() || !WriteAll(rec.get(), AsBytes(text), "quarantine record", error) ||
       !FsyncFd(rec.get(), "quarantine record", error)) {
     if (!rec.valid()) *error = ErrnoMessage("create quarantine record in '" + path_ + "'");
     for (const auto* n : {&e.tmp_data, &e.tmp_sign, &e.tmp_record}) {
@@ -298,7 +298,7 @@ bool Quarantine::Enforce(const QuarantineBounds& bounds, std::int64_t now,
     if (j.is_discarded() || !j.is_object()) continue;
     j["removed"] = {{"t", now}, {"time", IsoTime(now)}, {"why", why}, {"bytes", e.bytes}};
     if (!WriteFileAt(fd_.get(), e.info.record,
-                     j.dump(2, ' ', false, json::error_handler_t::replace) + "\n",
+                     AsBytes(j.dump(2, ' ', false, json::error_handler_t::replace) + "\n"),
                      "quarantine record", error)) {
       return false;
     }

@@ -75,11 +75,11 @@ bool BuildContainer(const BuildSpec& spec, std::vector<std::uint8_t>* out, std::
   std::string info = internal::HeaderText(h) + "\n";
   for (const auto& [name, content] : spec.members) {
     info += name + ":" + std::to_string(content.size()) + ":" +
-            internal::HexLower(internal::Sha256::Of(internal::AsBytes(content))) + "\n";
+            internal::HexLower(internal::Sha256::Of(cvdguard::AsBytes(content))) + "\n";
   }
   if (signed_kind) {
     std::string dsig;
-    if (!internal::SignPssDsig(internal::Sha256::Of(internal::AsBytes(info)), spec.info_key_pem,
+    if (!internal::SignPssDsig(internal::Sha256::Of(cvdguard::AsBytes(info)), spec.info_key_pem,
                                &dsig, error)) {
       *error = "info key: " + *error;
       return false;
@@ -89,10 +89,10 @@ bool BuildContainer(const BuildSpec& spec, std::vector<std::uint8_t>* out, std::
 
   // The tar, in ClamAV's dialect.
   std::vector<std::uint8_t> tar;
-  bool ok = internal::AppendTarMember("COPYING", internal::AsBytes(spec.copying), &tar) &&
-            internal::AppendTarMember(spec.name + ".info", internal::AsBytes(info), &tar);
+  bool ok = internal::AppendTarMember("COPYING", cvdguard::AsBytes(spec.copying), &tar) &&
+            internal::AppendTarMember(spec.name + ".info", cvdguard::AsBytes(info), &tar);
   for (const auto& [name, content] : spec.members) {
-    ok = ok && internal::AppendTarMember(name, internal::AsBytes(content), &tar);
+    ok = ok && internal::AppendTarMember(name, cvdguard::AsBytes(content), &tar);
     if (!ok) {
       *error = "member name '" + name + "' does not fit a tar header (1-99 bytes)";
       return false;

@@ -18,8 +18,7 @@ bool WriteFileAtomically(const std::string& path, std::span<const std::uint8_t> 
   }
   internal::UniqueFd dir_fd = internal::OpenDir(dir, error);
   if (!dir_fd.valid()) return false;
-  const std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-  if (!internal::WriteFileAt(dir_fd.get(), name, text, "'" + path + "'", error,
+  if (!internal::WriteFileAt(dir_fd.get(), name, bytes, "'" + path + "'", error,
                              static_cast<mode_t>(options.mode & 07777), options.replace)) {
     return false;
   }

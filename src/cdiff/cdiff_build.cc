@@ -108,7 +108,7 @@ bool BuildCdiff(const std::string& script, std::uint32_t version, const std::str
                 std::vector<std::uint8_t>* out, std::string* error) {
   out->clear();
   std::vector<std::uint8_t> gz;
-  if (!internal::GzipCompress(internal::AsBytes(script), 9, &gz)) {
+  if (!internal::GzipCompress(cvdguard::AsBytes(script), 9, &gz)) {
     *error = "gzip compression failed";
     return false;
   }

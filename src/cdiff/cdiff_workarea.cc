@@ -10,6 +10,7 @@
 #include "archive/sink.h"
 #include "archive/tar_walker.h"
 #include "cdiff/cdiff_internal.h"
+#include "cvdguard/bytes.h"
 #include "header/header.h"
 
 namespace cvdguard::internal {
@@ -328,8 +329,7 @@ bool BuildCldBytes(const FileSet& files, const std::string& db, std::vector<std:
   out->resize(kHeaderSize, ' ');
   for (const std::string& name : CldMemberOrder(files, db)) {
     const std::string& data = files.at(name);
-    if (!AppendTarMember(name, {reinterpret_cast<const std::uint8_t*>(data.data()), data.size()},
-                         out)) {
+    if (!AppendTarMember(name, cvdguard::AsBytes(data), out)) {
       *code = Code::kCdiffResultInvalid;
       *error = "member name '" + Printable(name) + "' does not fit ClamAV's tar dialect";
       out->clear();

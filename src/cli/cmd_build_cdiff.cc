@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "cvdguard/builder.h"
+#include "cvdguard/bytes.h"
 #include "cvdguard/cdiff.h"
 
 namespace cvdguard::cli {
@@ -61,10 +62,8 @@ int RunBuildCdiff(const BuildCdiffArgs& a) {
       std::cerr << "cvdguard build cdiff: cannot read --base/--target\n";
       return kExitIo;
     }
-    const auto bytes = [](const std::string& s) {
-      return std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(s.data()), s.size());
-    };
-    if (!BuildCdiffFromContainers(bytes(base), bytes(target), key, &out, &error)) {
+    if (!BuildCdiffFromContainers(cvdguard::AsBytes(base), cvdguard::AsBytes(target), key, &out,
+                                  &error)) {
       std::cerr << "cvdguard build cdiff: " << error << "\n";
       return kExitInvalid;
     }

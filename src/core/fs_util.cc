@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "crypto/digest.h"
+#include "cvdguard/bytes.h"
 #include "header/header.h"
 
 namespace cvdguard::internal {
@@ -117,7 +118,7 @@ bool WriteAll(int fd, std::span<const std::uint8_t> bytes, const std::string& wh
   return true;
 }
 
-bool WriteFileAt(int dir_fd, const std::string& final_name, std::string_view bytes,
+bool WriteFileAt(int dir_fd, const std::string& final_name, std::span<const std::uint8_t> bytes,
                  const std::string& what, std::string* error, mode_t mode, bool replace) {
   const std::string tmp = TempName();
   UniqueFd fd(
@@ -126,8 +127,7 @@ bool WriteFileAt(int dir_fd, const std::string& final_name, std::string_view byt
     *error = ErrnoMessage("create " + what);
     return false;
   }
-  const auto* p = reinterpret_cast<const std::uint8_t*>(bytes.data());
-  bool ok = WriteAll(fd.get(), {p, bytes.size()}, what, error);
+  bool ok = WriteAll(fd.get(), bytes, what, error);
   if (ok && ::fchmod(fd.get(), mode) != 0) {
     *error = ErrnoMessage("chmod " + what);
     ok = false;
@@ -456,8 +456,7 @@ void HookPoint(std::string_view point) {
   std::string line(point);
   line.push_back('\n');
   std::string ignored;
-  if (!WriteAll(fds.out, {reinterpret_cast<const std::uint8_t*>(line.data()), line.size()}, "hook",
-                &ignored)) {
+  if (!WriteAll(fds.out, AsBytes(line), "hook", &ignored)) {
     return;
   }
   char go = 0;

@@ -75,7 +75,7 @@ bool WriteAll(int fd, std::span<const std::uint8_t> bytes, const std::string& wh
 // final_name is replaced only when `replace` (otherwise: false, EEXIST's
 // text). The temp file is removed on every failure. The directory is not
 // fsynced.
-bool WriteFileAt(int dir_fd, const std::string& final_name, std::string_view bytes,
+bool WriteFileAt(int dir_fd, const std::string& final_name, std::span<const std::uint8_t> bytes,
                  const std::string& what, std::string* error, mode_t mode = 0644,
                  bool replace = true);
 // Reads a whole small file (at most max_bytes) without following a final

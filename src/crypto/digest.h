@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "crypto/ssl_ptr.h"
+#include "cvdguard/bytes.h"
 
 namespace cvdguard::internal {
 
@@ -39,10 +40,6 @@ class Sha256 {
 std::string HexLower(std::span<const std::uint8_t> bytes);
 // Parses exactly 2*out.size() hex digits (either case). False otherwise.
 bool ParseHex(std::string_view hex, std::span<std::uint8_t> out);
-
-inline std::span<const std::uint8_t> AsBytes(std::string_view s) {
-  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
-}
 
 }  // namespace cvdguard::internal
 

@@ -265,7 +265,7 @@ void PipelineHooks::Finish() {
 
 std::vector<Finding> PipelineHooks::TakeFindings() { return std::exchange(state_->findings, {}); }
 
-FindingCap& PipelineHooks::cap() { return state_->cap; }
+const FindingCap& PipelineHooks::cap() const { return state_->cap; }
 
 std::vector<Sha256Digest> PipelineHooks::TakeMemberDigests() {
   return std::exchange(state_->digests, {});

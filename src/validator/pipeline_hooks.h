@@ -55,8 +55,8 @@ class PipelineHooks {
   std::vector<Finding> TakeFindings();
   // What the member stages dropped past the report's caps (a hostile file
   // of 20,000 members of bad lines is linted in full, but keeps only so
-  // many findings). Read after Finish().
-  FindingCap& cap();
+  // many findings). Read after Finish(), with TakeFindings().
+  const FindingCap& cap() const;
   // The SHA-256 of every member that was ended (EndMember), in order.
   std::vector<Sha256Digest> TakeMemberDigests();
 

@@ -182,9 +182,9 @@ class __attribute__((visibility("hidden"))) Validator::Impl final : public inter
     if (f.severity == Severity::kFatal) pipeline_failed_ = true;
     if (cap_.Admit(f.code)) report_.findings.push_back(std::move(f));
   }
-  // FINDINGS_SUPPRESSED, when the caps dropped any (of the stages or ours).
+  // FINDINGS_SUPPRESSED, when the caps dropped any (ours, and those of the
+  // stages whose findings were taken into the report).
   void AddSuppressedSummary() {
-    cap_.Merge(hooks_.cap());
     if (std::optional<Finding> f = cap_.Summary()) report_.findings.push_back(std::move(*f));
   }
 
@@ -582,8 +582,8 @@ void Validator::Impl::CheckManifest() {
     Add(Code::kNoTrustedKey, "no trusted key of role 'info' to verify the .info DSIG");
     return;
   }
-  const auto hash = internal::Sha256::Of(internal::AsBytes(
-      std::string_view(info_data_).substr(0, info.signed_length)));
+  const auto hash = internal::Sha256::Of(
+      cvdguard::AsBytes(std::string_view(info_data_).substr(0, info.signed_length)));
   const auto r = internal::VerifyPssDsig(info.dsig, hash, keys);
   Finding f;
   f.member = info_name_;
@@ -898,6 +898,7 @@ Report Validator::Impl::Finish() {
   if (tar_ && !inflater_) report_.inflated_bytes = tar_->offset();
   hooks_.Finish();
   for (auto& f : hooks_.TakeFindings()) AddFinding(std::move(f));
+  cap_.Merge(hooks_.cap());
   FillMemberDigests();
   if (inflater_ && inflater_->failed()) {
     // Root cause only: what the tar walker and the linter saw of a corrupt
@@ -908,7 +909,6 @@ Report Validator::Impl::Finish() {
     };
     std::erase_if(report_.findings, [&](const Finding& f) { return downstream(f.code); });
     cap_.Forget(downstream);
-    hooks_.cap().Forget(downstream);
     // Likewise the members and the inflated size: how much comes out of a
     // corrupt or cut stream before the error shows depends on the decoder
     // (zlib or ISA-L) and its read-ahead, and none of it is trustworthy.

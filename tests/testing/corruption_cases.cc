@@ -19,7 +19,7 @@ void Replace(std::string& s, const std::string& from, const std::string& to) {
 std::vector<std::uint8_t> SecondGzipMember() {
   std::vector<std::uint8_t> gz;
   const std::string extra = "more data";
-  internal::GzipCompress(internal::AsBytes(extra), 9, &gz);
+  internal::GzipCompress(cvdguard::AsBytes(extra), 9, &gz);
   return gz;
 }
 

@@ -94,7 +94,7 @@ Bytes SignedRaw(const std::string& header, const Bytes& body) {
 
 Bytes Gzip(const std::string& s) {
   Bytes gz;
-  EXPECT_TRUE(internal::GzipCompress(internal::AsBytes(s), 9, &gz));
+  EXPECT_TRUE(internal::GzipCompress(cvdguard::AsBytes(s), 9, &gz));
   return gz;
 }
 

@@ -71,7 +71,7 @@ TEST(CorruptionExtraTest, Md5StartingWithZeroVerifiesWithWarning) {
 
 TEST(CorruptionExtraTest, BareGzipIsNamed) {
   std::vector<std::uint8_t> gz;
-  internal::GzipCompress(internal::AsBytes(std::string(2000, 'a')), 9, &gz);
+  internal::GzipCompress(cvdguard::AsBytes(std::string(2000, 'a')), 9, &gz);
   const Report r = VerifyMemory(gz, TestOptions());
   EXPECT_TRUE(r.Has(Code::kNotContainerBareGzip));
   EXPECT_EQ(r.verdict, Verdict::kInvalid);
@@ -79,7 +79,7 @@ TEST(CorruptionExtraTest, BareGzipIsNamed) {
 
 TEST(CorruptionExtraTest, JsonErrorPageIsNamed) {
   const std::string json = "{\"error\": \"not found\", \"status\": 404}";
-  const Report r = VerifyMemory(internal::AsBytes(json), TestOptions());
+  const Report r = VerifyMemory(cvdguard::AsBytes(json), TestOptions());
   EXPECT_TRUE(r.Has(Code::kNotContainerJson));
 }
 
@@ -88,7 +88,7 @@ TEST(CorruptionExtraTest, HtmlPageSavedAsCvdIsNotAContainer) {
       "<!DOCTYPE html>\n<html><head><title>404 Not Found</title></head><body>gone</body></html>\n";
   VerifyOptions o = TestOptions();
   o.file_name = "daily.cvd";
-  const Report r = VerifyMemory(internal::AsBytes(html), o);
+  const Report r = VerifyMemory(cvdguard::AsBytes(html), o);
   ASSERT_TRUE(r.Has(Code::kNotContainerHtml));
   EXPECT_NE(r.findings.front().message.find("HTML"), std::string::npos);
   EXPECT_EQ(r.verdict, Verdict::kInvalid);

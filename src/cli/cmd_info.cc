@@ -45,13 +45,16 @@ int RunInfo(const InfoArgs& a) {
     std::cout << "Functionality level: "
               << (r.header.has_flevel ? std::to_string(r.header.flevel) : "?") << "\n";
     std::cout << "Builder: " << ForText(r.header.builder) << "\n";
-    if (r.kind == Kind::kCvd || r.kind == Kind::kCud) {
+    if (r.kind == Kind::kCvd) {
       std::cout << "MD5: " << ForText(r.header.md5) << "\n";
       std::cout << "Digital signature: " << ForText(r.header.dsig) << "\n";
     }
   }
   if (r.verdict == Verdict::kValid) {
-    std::cout << "Verification OK.\n";
+    // sigtool's words for a .cud, which carries no signature to verify; we
+    // did check its MD5 and content.
+    std::cout << (r.kind == Kind::kCud ? "Verification: Unsigned container\n"
+                                       : "Verification OK.\n");
     return kExitOk;
   }
   for (const auto& f : r.findings) {
@@ -69,7 +72,8 @@ void AddInfo(CLI::App& app, Context& ctx) {
   auto args = std::make_shared<InfoArgs>();
   CLI::App* sub = app.add_subcommand(
       "info",
-      "Print the header like `sigtool --info`, ending with 'Verification OK.' or the reason. "
+      "Print the header like `sigtool --info`, ending with 'Verification OK.' (for a .cud "
+      "'Verification: Unsigned container') or the reason. "
       "Exit 0 valid, 1 invalid, 3 unreadable.");
   sub->add_option("FILE", args->file, "A .cvd/.cld/.cud file")->required();
   sub->add_flag("--json", args->json, "Print the full report as one JSON object (as verify --json)");

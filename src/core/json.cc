@@ -30,6 +30,12 @@ std::string Dump(const nlohmann::json& j) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+// A text field of the report: null when the file did not give it (a .cdiff
+// header has no build time, builder, MD5 or signature; a cut file no name).
+nlohmann::json TextOrNull(const std::string& s) {
+  return s.empty() ? nlohmann::json() : nlohmann::json(s);
+}
+
 }  // namespace
 
 std::string FindingsToJson(const std::vector<Finding>& findings) {
@@ -43,19 +49,19 @@ std::string ReportToJson(const Report& r) {
   j["verdict"] = std::string(VerdictName(r.verdict));
   if (r.header.present) {
     nlohmann::json h;
-    h["build_time"] = r.header.build_time;
+    h["build_time"] = TextOrNull(r.header.build_time);
     h["version"] = r.header.has_version ? nlohmann::json(r.header.version) : nlohmann::json();
     h["sigs"] = r.header.has_sigs ? nlohmann::json(r.header.sigs) : nlohmann::json();
     h["flevel"] = r.header.has_flevel ? nlohmann::json(r.header.flevel) : nlohmann::json();
-    h["builder"] = r.header.builder;
+    h["builder"] = TextOrNull(r.header.builder);
     h["stime"] = r.header.has_stime ? nlohmann::json(r.header.stime) : nlohmann::json();
-    h["md5"] = r.header.md5;
-    h["dsig"] = r.header.dsig;
+    h["md5"] = TextOrNull(r.header.md5);
+    h["dsig"] = TextOrNull(r.header.dsig);
     j["header"] = h;
   } else {
     j["header"] = nullptr;
   }
-  if (!r.database.empty()) j["database"] = r.database;
+  j["database"] = TextOrNull(r.database);
   j["size"] = r.file_size;
   j["inflated_size"] = r.inflated_bytes;
   nlohmann::json members = nlohmann::json::array();

@@ -757,7 +757,7 @@ void Validator::Impl::CheckSign() {
   params.engine_flevel = opt_.engine_flevel;
   const internal::SignResult r = internal::VerifySignFile(sign_text_, raw, params);
   for (Finding f : r.findings) {
-    f.message = sign_path_ + ": " + f.message;
+    if (f.member.empty()) f.member = sign_path_;  // as for a .cdiff's .sign
     AddFinding(std::move(f));
   }
   sc.outcome = r.outcome;

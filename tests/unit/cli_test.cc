@@ -102,17 +102,66 @@ TEST_F(CliTest, JsonIsOneObjectPerFilePerLine) {
 TEST_F(CliTest, InfoMatchesSigtoolForRealFiles) {
   int status = std::system("command -v sigtool >/dev/null 2>&1");
   if (status != 0) GTEST_SKIP() << "sigtool not installed";
+  const auto sigtool_info = [](const std::string& path) {
+    std::string text;
+    FILE* p = popen(("sigtool --info " + Q(path) + " 2>/dev/null").c_str(), "r");
+    std::array<char, 4096> buf{};
+    while (std::fgets(buf.data(), static_cast<int>(buf.size()), p) != nullptr) text += buf.data();
+    pclose(p);
+    return text;
+  };
   for (const char* name : {"test-1.cvd", "test-3.cvd", "bytecode-19.cvd"}) {
     const std::string path = RealDataDir() + "/" + name;
     CliRun ours = Cli("info " + Q(path));
-    std::string theirs;
-    FILE* p = popen(("sigtool --info " + Q(path) + " 2>/dev/null").c_str(), "r");
-    std::array<char, 4096> buf{};
-    while (std::fgets(buf.data(), static_cast<int>(buf.size()), p) != nullptr) theirs += buf.data();
-    pclose(p);
     EXPECT_EQ(ours.exit_code, 0);
-    EXPECT_EQ(ours.out, theirs) << name;
+    EXPECT_EQ(ours.out, sigtool_info(path)) << name;
   }
+  // A .cud has no signature: sigtool prints neither MD5 nor signature, and
+  // says so instead of "Verification OK.".
+  Assembly a;
+  a.kind = Kind::kCud;
+  const std::string cud = dir_.Join("daily.cud");
+  WriteFile(cud, Assemble(a));
+  CliRun ours = Cli("info " + Q(cud));
+  EXPECT_EQ(ours.exit_code, 0) << ours.out;
+  EXPECT_EQ(ours.out, sigtool_info(cud));
+}
+
+TEST_F(CliTest, JsonGivesNullForWhatTheFileDoesNotHave) {
+  const std::string real = RealDataDir();
+  // A .cdiff's header has only a version; its database is its name.
+  CliRun r = Cli("verify --json " + Q(real + "/test-3.cdiff"));
+  nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["header"]["version"], 3) << r.out;
+  for (const char* field : {"build_time", "builder", "md5", "dsig", "stime"}) {
+    EXPECT_TRUE(j["header"][field].is_null()) << field << ": " << r.out;
+  }
+  EXPECT_EQ(j["database"], "test");
+  // Not a container: no header, no database, both still present.
+  const std::string junk = "not a database at all";
+  WriteFile(dir_.Join("junk.cvd"), std::vector<std::uint8_t>(junk.begin(), junk.end()));
+  r = Cli("verify --json " + Q(dir_.Join("junk.cvd")));
+  j = nlohmann::json::parse(r.out);
+  EXPECT_TRUE(j.contains("database") && j["database"].is_null()) << r.out;
+  EXPECT_TRUE(j.contains("header") && j["header"].is_null()) << r.out;
+}
+
+TEST_F(CliTest, SignFindingsNameTheSignFileAsTheirMember) {
+  const std::string real = RealDataDir();
+  WriteFile(dir_.Join("test-2.cvd"), ReadFile(real + "/test-2.cvd"));
+  WriteFile(dir_.Join("test-2.cvd.sign"),
+            ReadFile(real + "/test-3.cvd.sign"));  // signs another file
+  const CliRun r =
+      Cli("verify --json --certs " + Q(real + "/certs") + " " + Q(dir_.Join("test-2.cvd")));
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  bool seen = false;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  for (const auto& f : j["findings"]) {
+    if (f["code"] != "SIGN_DIGEST_MISMATCH") continue;
+    seen = true;
+    EXPECT_EQ(f["member"], dir_.Join("test-2.cvd.sign")) << f;
+  }
+  EXPECT_TRUE(seen) << r.out;
 }
 
 TEST_F(CliTest, ANamedSignStandsForTheFileItSigns) {

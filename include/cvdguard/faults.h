@@ -139,6 +139,9 @@ CVDGUARD_EXPORT FaultStatus ParseFaultEventLine(std::string_view line,
 CVDGUARD_EXPORT std::string FaultEventToJson(const FaultEvent& event);
 // One output line of `faults replay` (no trailing newline).
 CVDGUARD_EXPORT std::string FaultDecisionToJson(const FaultDecision& decision);
+// A time or duration in seconds as the fault JSON writes it: integral values
+// as integers ("12", not "12.0").
+CVDGUARD_EXPORT std::string FaultSecondsToJson(double seconds);
 
 // The decision engine. No I/O, no clock: time comes from the events.
 class CVDGUARD_EXPORT FaultEngine {

@@ -47,11 +47,15 @@ class CVDGUARD_EXPORT ActivationDefinitionActions final : public DefinitionActio
 
 // Runs shell commands for prune/rollback (empty: the action is reported as
 // not configured). The commands see CVDGUARD_DB_DIR, CVDGUARD_QUARANTINE_DIR
-// and CVDGUARD_REFUSED_SHA256 (space-separated) in their environment.
+// and CVDGUARD_REFUSED_SHA256 (space-separated) in their environment. Each
+// runs in a process group of its own; a command still running after
+// `timeout_s`, or when RunSupervisor is asked to stop, is stopped with its
+// group (SIGTERM, SIGKILL 2 s later) and the action fails.
+inline constexpr double kDefaultActionTimeoutS = 300;
 class CVDGUARD_EXPORT ShellDefinitionActions final : public DefinitionActions {
  public:
   ShellDefinitionActions(std::string db_dir, std::string quarantine_dir, std::string prune_cmd,
-                         std::string rollback_cmd);
+                         std::string rollback_cmd, double timeout_s = kDefaultActionTimeoutS);
   FaultStatus Prune(const std::vector<std::string>& refused_sha256) override;
   FaultStatus Rollback() override;
 
@@ -59,6 +63,7 @@ class CVDGUARD_EXPORT ShellDefinitionActions final : public DefinitionActions {
   FaultStatus Run(const std::string& what, const std::string& cmd,
                   const std::vector<std::string>& refused);
   std::string db_dir_, quarantine_dir_, prune_cmd_, rollback_cmd_;
+  double timeout_s_;
 };
 
 struct SuperviseOptions {

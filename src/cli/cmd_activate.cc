@@ -1,5 +1,6 @@
 // cvdguard activate | prune | rollback | status: manage one live definitions
 // directory (docs/activation.md).
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -29,12 +30,29 @@ void AddLockFlag(CLI::App* sub, DirArgs* a) {
       ->check(CLI::Range(0.0, 86400.0));
 }
 
+// --supervisor-state S names a state dir of `cvdguard supervise`, which
+// creates it and its journal when it first starts. Without a journal there
+// is nothing refused and nobody reading the inbox yet: a supervisor that has
+// not run (the systemd recipe prunes before its first start) or a wrong
+// path. Either way the operation goes on as before, but says so.
+void WarnIfNoSupervisorState(const DirArgs& a, const char* cmd) {
+  if (a.supervisor_state.empty()) return;
+  std::error_code ec;
+  if (std::filesystem::exists(a.supervisor_state + "/" + std::string(kFaultJournalFileName), ec))
+    return;
+  std::cerr << "cvdguard " << cmd << ": warning: no supervisor state in "
+            << ForText(a.supervisor_state) << " (no " << kFaultJournalFileName
+            << "): no digests are refused; is it the --state-dir of `cvdguard supervise`, and has "
+               "that run yet?\n";
+}
+
 // --supervisor-state S: reads the digests the fault engine refused
 // (integrity_gap) and, for activate, names the supervisor to notify. A torn
 // journal stops the operation rather than let a file through that the engine
 // refused. False after printing why.
 bool LoadSupervisorState(const DirArgs& a, const char* cmd, bool notifies, ActivationOptions* o) {
   if (a.supervisor_state.empty()) return true;
+  WarnIfNoSupervisorState(a, cmd);
   const FaultStatus st = LoadRefusedDigests(a.supervisor_state, &o->refused_sha256);
   if (!st.ok()) {
     std::cerr << "cvdguard " << cmd << ": " << st.message << " [" << CodeName(st.code) << "]\n";
@@ -268,6 +286,7 @@ void AddRollback(CLI::App& app, Context& ctx) {
       ctx.exit_code = kExitUsage;
       return;
     }
+    WarnIfNoSupervisorState(a->dirs, "rollback");
     o.supervisor_state_dir = a->dirs.supervisor_state;
     o.notify_path = a->notify;
     ctx.exit_code = Report("rollback", Rollback(a->dirs.live, a->dirs.quarantine, a->dirs.state, o),

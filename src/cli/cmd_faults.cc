@@ -1,12 +1,12 @@
 // `cvdguard faults replay|status`: drive the fault engine from JSON Lines and
 // inspect its journal (docs/faults.md). Public API only.
+#include <cstdint>
 #include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "cli/command.h"
 #include "cvdguard/faults.h"
@@ -59,15 +59,55 @@ bool IsBlank(const std::string& line) {
   return line.find_first_not_of(" \t\r") == std::string::npos;
 }
 
+// Far above any real event line (one with a few files is under 1 KiB); it
+// bounds the memory a stray binary or runaway input can take.
+constexpr std::size_t kMaxLineBytes = 64 * 1024;
+
+// std::getline without its unbounded growth: reads one line (without its
+// "\n" or "\r\n") into *line, stopping as soon as it exceeds kMaxLineBytes
+// (*too_long). False at the end of input with nothing read.
+bool ReadLine(std::istream& in, std::string* line, bool* too_long) {
+  line->clear();
+  *too_long = false;
+  std::streambuf* buf = in.rdbuf();
+  bool any = false;
+  for (;;) {
+    const int c = buf->sbumpc();
+    if (c == std::char_traits<char>::eof()) {
+      in.setstate(std::ios::eofbit);
+      break;
+    }
+    any = true;
+    if (c == '\n') break;
+    line->push_back(static_cast<char>(c));
+    // One more byte for a "\r" before the "\n".
+    if (line->size() > kMaxLineBytes + 1) {
+      *too_long = true;
+      return true;
+    }
+  }
+  if (!line->empty() && line->back() == '\r') line->pop_back();
+  *too_long = line->size() > kMaxLineBytes;
+  return any;
+}
+
 int Replay(const FaultsArgs& args) {
   FaultEngine engine;
   if (int rc = LoadEngine("replay", args, &engine); rc != kExitOk) return rc;
   std::string line;
   std::uint64_t line_no = 0;
   std::vector<FaultDecision> decisions;
-  while (std::getline(std::cin, line)) {
+  bool too_long = false;
+  while (ReadLine(std::cin, &line, &too_long)) {
     ++line_no;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (too_long) {
+      FaultStatus st =
+          FaultStatus::Error(Code::kFaultEventBadJson,
+                             "line is longer than " + std::to_string(kMaxLineBytes) + " bytes");
+      st.line = line_no;
+      PrintError("replay", st);
+      return kExitUsage;
+    }
     if (IsBlank(line)) continue;
     FaultEvent event;
     FaultStatus st = ParseFaultEventLine(line, &event);
@@ -100,7 +140,8 @@ int Status(const FaultsArgs& args) {
   nlohmann::ordered_json j;
   j["events"] = engine.EventCount();
   double t = 0;
-  j["last_t"] = engine.LastTime(&t) ? nlohmann::ordered_json(t) : nlohmann::ordered_json(nullptr);
+  j["last_t"] = engine.LastTime(&t) ? nlohmann::ordered_json::parse(FaultSecondsToJson(t))
+                                    : nlohmann::ordered_json(nullptr);
   j["fault_10"] = engine.FaultRaised(kFaultFrequentRestarts);
   j["fault_12"] = engine.FaultRaised(kFaultStartFailed);
   nlohmann::ordered_json good = nlohmann::ordered_json::array();

@@ -1,5 +1,6 @@
 // `cvdguard supervise`: run the scan service under the fault engine
 // (docs/faults.md, "Supervisor"). Public API only.
+#include <cmath>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -25,6 +26,7 @@ struct SuperviseArgs {
   std::string config_file;
   std::string prune_cmd;
   std::string rollback_cmd;
+  double action_timeout_s = kDefaultActionTimeoutS;
   bool quiet = false;
 };
 
@@ -66,17 +68,16 @@ int Supervise(SuperviseArgs& args) {
     std::cerr << "cvdguard supervise: " << error << "\n";
     return kExitUsage;
   }
-  if (activation.verify.sign_path) {
-    std::cerr << "cvdguard supervise: --sign is not supported here: each .cvd's .sign is taken "
-                 "from beside it\n";
+  if (!std::isfinite(args.action_timeout_s) || args.action_timeout_s <= 0) {
+    std::cerr << "cvdguard supervise: --action-timeout must be a finite number of seconds > 0\n";
     return kExitUsage;
   }
   // Prune and rollback go through the activation component unless a shell
   // hook replaces one of them.
   ActivationDefinitionActions builtin(args.db_dir, args.quarantine_dir, args.activation_state_dir,
                                       activation);
-  ShellDefinitionActions shell(args.db_dir, args.quarantine_dir, args.prune_cmd,
-                               args.rollback_cmd);
+  ShellDefinitionActions shell(args.db_dir, args.quarantine_dir, args.prune_cmd, args.rollback_cmd,
+                               args.action_timeout_s);
   HookedActions actions(builtin, shell, !args.prune_cmd.empty(), !args.rollback_cmd.empty());
   return RunSupervisor(args.options, actions);
 }
@@ -110,11 +111,17 @@ void AddSuperviseCommand(CLI::App& app, Context& ctx) {
                   "CVDGUARD_QUARANTINE_DIR, CVDGUARD_REFUSED_SHA256)");
   cmd->add_option("--rollback-cmd", args->rollback_cmd,
                   "Shell command to run instead of the built-in rollback");
+  cmd->add_option("--action-timeout", args->action_timeout_s,
+                  "Seconds a --prune-cmd or --rollback-cmd may run before it is stopped with what "
+                  "it started (default 300)");
   cmd->add_flag("--restart-on-activation", args->options.restart_on_activation,
                 "Restart the service when `activate --supervisor-state` reports a new set, so it "
                 "is loaded now (clamd keeps its old database when a reload fails)");
   cmd->add_flag("--quiet", args->quiet, "Log to the file only, not stdout");
   AddVerifyFlags(cmd, &args->flags);
+  // --sign names the .sign of one file; prune checks a whole directory, each
+  // .cvd with the .sign beside it.
+  if (CLI::Option* sign = cmd->get_option_no_throw("--sign")) cmd->remove_option(sign);
   cmd->add_option("service", args->options.service_argv, "-- SERVICE_CMD [ARGS...]")
       ->required()
       ->expected(1, -1);

@@ -444,4 +444,25 @@ FaultStatus FaultEngine::RestoreJournal(std::string_view text) {
   return FaultStatus::Ok();
 }
 
+namespace internal {
+
+bool ClampTimesTo(FaultState* s, double now) {
+  bool changed = false;
+  const auto clamp = [now, &changed](double& t) {
+    if (t > now) {
+      t = now;
+      changed = true;
+    }
+  };
+  clamp(s->last_t);
+  clamp(s->connector_start_t);
+  clamp(s->running_since);
+  clamp(s->last_failure_t);
+  for (double& c : s->crash_times) clamp(c);
+  clamp(s->f10_raised_t);
+  return changed;
+}
+
+}  // namespace internal
+
 }  // namespace cvdguard

@@ -327,6 +327,13 @@ bool StateFromJson(const Json& j, FaultState* s, std::string* error) {
     }
     if (s->has_last_failure && s->last_failure_t > s->last_t) r.Fail("failure after the last event");
     if (s->has_connector_start && s->connector_start_t > s->last_t) r.Fail("connector start after the last event");
+    // Both are set from the event being applied, never later than it; a
+    // later one would hold the fault 10 clear or escalation back. Only the
+    // live ones count: a stale value (0 if never set) decides nothing.
+    if (s->running && s->running_since > s->last_t)
+      r.Fail("\"running_since\" lies after the last event");
+    if (s->f10_raised && s->f10_raised_t > s->last_t)
+      r.Fail("\"raised_t\" lies after the last event");
     if (s->f10_escalated && !s->f10_raised) r.Fail("fault 10 escalated but not raised");
     if (s->f12_escalated && !s->f12_raised) r.Fail("fault 12 escalated but not raised");
     if (s->activation_count == 0 && !s->activations.empty()) r.Fail("activations without a count");

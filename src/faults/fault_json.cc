@@ -104,6 +104,8 @@ OrderedJson SecondsToJson(double s) {
 
 }  // namespace internal
 
+std::string FaultSecondsToJson(double seconds) { return internal::SecondsToJson(seconds).dump(); }
+
 FaultStatus ParseFaultEventLine(std::string_view line, FaultEvent* out) {
   const Json j = Json::parse(line.begin(), line.end(), nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) {

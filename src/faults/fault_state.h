@@ -70,6 +70,13 @@ struct FaultState {
   bool operator==(const FaultState&) const = default;
 };
 
+// Moves every recorded time later than `now` back to `now`, keeping the state
+// consistent (crash times stay ascending, nothing lies after the last event).
+// For a state recorded on a wall clock that has since stepped back: without
+// it the engine's time, and every clear and escalation, would wait for the
+// clock to catch up. True if anything changed.
+bool ClampTimesTo(FaultState* state, double now);
+
 // CRC-32 (IEEE) as the journal uses it over the canonical state text.
 std::uint32_t JournalCrc32(std::string_view data);
 

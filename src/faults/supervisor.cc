@@ -24,11 +24,13 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include "faults/fault_json_util.h"
+#include "faults/fault_state.h"
 
 namespace cvdguard {
 
@@ -52,6 +54,12 @@ extern "C" void OnSignal(int sig) {
   errno = saved;
 }
 
+// How far the wall clock may lie behind the journal's last t before the
+// journal's later times are moved back to now (see Supervisor::Now).
+constexpr double kClockBehindTolerance = 60;
+// SIGKILL this long after the SIGTERM that stops a --prune-cmd/--rollback-cmd.
+constexpr double kActionStopGrace = 2;
+
 double WallSeconds() {
   const auto now = std::chrono::system_clock::now().time_since_epoch();
   // Millisecond resolution keeps the numbers in the log short and exact.
@@ -63,6 +71,30 @@ std::string DescribeStatus(int status) {
   if (WIFEXITED(status)) return "exit " + std::to_string(WEXITSTATUS(status));
   if (WIFSIGNALED(status)) return "signal " + std::to_string(WTERMSIG(status));
   return "status " + std::to_string(status);
+}
+
+// In a forked child before exec (async-signal-safe calls only): a process
+// group of its own, so every stop reaches what it starts (both sides set the
+// group, so neither a signal sent right after fork nor an exec that beats the
+// parent's setpgid misses it); a SIGTERM from the kernel if the supervisor
+// dies; and the default signal dispositions, which exec would not restore
+// (the supervisor ignores SIGPIPE and SIGHUP and catches the others).
+void PrepareChild(pid_t parent) {
+  ::setpgid(0, 0);
+#ifdef __linux__
+  // A SIGKILLed supervisor cannot stop its children; the kernel does. If the
+  // supervisor died before the prctl, nobody would send it: give up now.
+  ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+  if (::getppid() != parent) ::_exit(127);
+#endif
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  ::signal(SIGTERM, SIG_DFL);
+  ::signal(SIGINT, SIG_DFL);
+  ::signal(SIGCHLD, SIG_DFL);
+  ::signal(SIGHUP, SIG_DFL);
+  ::signal(SIGPIPE, SIG_DFL);
 }
 
 // Forks and execs; an exec failure comes back through a CLOEXEC pipe as the
@@ -89,23 +121,7 @@ pid_t Spawn(const std::vector<std::string>& argv, int* exec_errno) {
   }
   if (pid == 0) {
     ::close(pipefd[0]);
-    // Both sides set the group, so neither a signal sent right after fork nor
-    // an exec that beats the parent's setpgid misses it.
-    ::setpgid(0, 0);
-#ifdef __linux__
-    // A SIGKILLed supervisor cannot stop its service; the kernel does. If the
-    // supervisor died before the prctl, nobody would send it: give up now.
-    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
-    if (::getppid() != parent) ::_exit(127);
-#endif
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    ::signal(SIGTERM, SIG_DFL);
-    ::signal(SIGINT, SIG_DFL);
-    ::signal(SIGCHLD, SIG_DFL);
-    ::signal(SIGHUP, SIG_DFL);
-    ::signal(SIGPIPE, SIG_DFL);  // the supervisor ignores it; exec would keep that
+    PrepareChild(parent);
     ::execvp(args[0], args.data());
     const int err = errno;
     [[maybe_unused]] const ssize_t n = ::write(pipefd[1], &err, sizeof err);
@@ -309,11 +325,34 @@ class Supervisor {
 
   // The engine's clock: wall time, never earlier than the journal's last t
   // (the journal outlives reboots; a clock step back must not be an error).
+  // A step back of more than kClockBehindTolerance (a journal written while
+  // the clock ran ahead, or a clock corrected while we run) would otherwise
+  // hold the engine's time, and with it every fault 10 clear and escalation,
+  // until the clock caught up: then the recorded times later than now move
+  // back to now, and the log says so.
   double Now() {
-    double t = WallSeconds();
+    const double wall = WallSeconds();
     double last = 0;
-    if (engine_.LastTime(&last)) t = std::max(t, last);
-    return t;
+    if (!engine_.LastTime(&last)) return wall;
+    if (last - wall > kClockBehindTolerance) {
+      ClampEngineTimesTo(wall, last);
+      return wall;
+    }
+    return std::max(wall, last);
+  }
+
+  void ClampEngineTimesTo(double wall, double last) {
+    internal::FaultState state;
+    if (!internal::DeserializeState(engine_.SerializeJournal(), &state).ok() ||
+        !internal::ClampTimesTo(&state, wall) ||
+        !engine_.RestoreJournal(internal::SerializeState(state)).ok()) {
+      return;  // cannot happen: the engine's own state always round-trips
+    }
+    // Saved with the next event, like any other change of state.
+    Note(wall, "clock_behind_journal",
+         "the journal's last t=" + FaultSecondsToJson(last) + " is " +
+             FaultSecondsToJson(last - wall) +
+             " s ahead of the clock; its later times were moved back to now");
   }
 
   void WriteLine(const std::string& line) {
@@ -323,7 +362,7 @@ class Supervisor {
   }
   void Note(double t, const std::string& what, const std::string& detail = "") {
     OrderedJson j;
-    j["t"] = t;
+    j["t"] = internal::SecondsToJson(t);
     j["supervisor"] = what;
     if (!detail.empty()) j["detail"] = detail;
     WriteLine(j.dump(-1, ' ', false, OrderedJson::error_handler_t::replace));
@@ -451,8 +490,8 @@ class Supervisor {
       child_ = -1;
       FaultEvent e;
       e.kind = FaultEventKind::kServiceStartFailed;
-      e.detail = "not ready within " + std::to_string(opt_.startup_window_s) + " s (stopped: " +
-                 DescribeStatus(status) + ")";
+      e.detail = "not ready within " + FaultSecondsToJson(opt_.startup_window_s) +
+                 " s (stopped: " + DescribeStatus(status) + ")";
       phase_ = Phase::kWaiting;
       restart_at_ = Steady();
       Feed(e);
@@ -487,7 +526,15 @@ class Supervisor {
         continue;
       }
       Feed(e);
-      if (opt_.restart_on_activation && child_ > 0) RestartForActivation();
+      if (!opt_.restart_on_activation) continue;
+      if (child_ > 0) {
+        RestartForActivation();
+      } else if (phase_ == Phase::kWaiting && Steady() < restart_at_) {
+        // The back-off spaces out retries of the same set; a new set is a
+        // fresh attempt, and waiting would keep the old one (or none) live.
+        restart_at_ = Steady();
+        Note(Now(), "restarting_for_activation", "no service running: restart back-off cut short");
+      }
     }
   }
 
@@ -572,31 +619,70 @@ class Supervisor {
 }  // namespace
 
 ShellDefinitionActions::ShellDefinitionActions(std::string db_dir, std::string quarantine_dir,
-                                               std::string prune_cmd, std::string rollback_cmd)
+                                               std::string prune_cmd, std::string rollback_cmd,
+                                               double timeout_s)
     : db_dir_(std::move(db_dir)),
       quarantine_dir_(std::move(quarantine_dir)),
       prune_cmd_(std::move(prune_cmd)),
-      rollback_cmd_(std::move(rollback_cmd)) {}
+      rollback_cmd_(std::move(rollback_cmd)),
+      timeout_s_(timeout_s) {}
 
 FaultStatus ShellDefinitionActions::Run(const std::string& what, const std::string& cmd,
                                         const std::vector<std::string>& refused) {
   if (cmd.empty()) {
     return FaultStatus::Error(Code::kSuperviseIo, what + " is not configured (no command)");
   }
+  // A stop asked for while an earlier action ran (prune, then rollback).
+  if (g_stop_signal != 0) {
+    return FaultStatus::Error(Code::kSuperviseIo,
+                              what + " command not run: the supervisor is stopping");
+  }
   std::string digests;
   for (const auto& d : refused) digests += (digests.empty() ? "" : " ") + d;
+  const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid < 0) return FaultStatus::Error(Code::kSuperviseIo, what + ": fork: " + std::strerror(errno));
   if (pid == 0) {
+    // As for the service and the probe: a stop or a timeout reaches
+    // whatever the command started.
+    PrepareChild(parent);
     ::setenv("CVDGUARD_DB_DIR", db_dir_.c_str(), 1);
     ::setenv("CVDGUARD_QUARANTINE_DIR", quarantine_dir_.c_str(), 1);
     ::setenv("CVDGUARD_REFUSED_SHA256", digests.c_str(), 1);
     ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
     ::_exit(127);
   }
+  ::setpgid(pid, pid);  // both sides, as in Spawn
+  // Polled rather than a blocking waitpid: SIGTERM/SIGINT (the handler sets
+  // g_stop_signal) and the timeout must end the wait, or a hung command
+  // would keep the supervisor from stopping.
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                            std::chrono::duration<double>(std::min(timeout_s_, 1e7)));
   int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  for (;;) {
+    const pid_t r = ::waitpid(pid, &status, WNOHANG);
+    if (r == pid) break;
+    if (r < 0 && errno != EINTR) {
+      return FaultStatus::Error(Code::kSuperviseIo, what + ": waitpid: " + std::strerror(errno));
+    }
+    if (g_stop_signal != 0) {
+      const int stopped = StopProcess(pid, SIGTERM, kActionStopGrace);
+      return FaultStatus::Error(Code::kSuperviseIo,
+                                what + " command interrupted: the supervisor is stopping (signal " +
+                                    std::to_string(g_stop_signal) + "; " + DescribeStatus(stopped) +
+                                    ")");
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      const int stopped = StopProcess(pid, SIGTERM, kActionStopGrace);
+      return FaultStatus::Error(
+          Code::kSuperviseIo, what + " command timed out after " + FaultSecondsToJson(timeout_s_) +
+                                  " s (stopped: " + DescribeStatus(stopped) + ")");
+    }
+    ::usleep(20000);
   }
+  // What the command left running in its group goes with it.
+  if (GroupAlive(pid)) StopProcess(pid, SIGTERM, kActionStopGrace, /*leader_reaped=*/true);
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     return FaultStatus::Error(Code::kSuperviseIo, what + " command failed: " + DescribeStatus(status));
   }

@@ -255,6 +255,60 @@ TEST_F(FaultCliTest, StatusShowsLearnedDigests) {
       << r.out;
 }
 
+// An unbounded line would be read into memory whole; 64 KiB is far above any
+// real event (a definitions_activated line of a few files is < 1 KiB).
+TEST_F(FaultCliTest, OverLongLineIsABadLineWithItsNumber) {
+  const std::string pad(70000, 'x');
+  const Result r = Replay(dir_ + "/state",
+                          "{\"t\": 1, \"event\": \"tick\"}\n"
+                          "{\"t\": 2, \"event\": \"tick\", \"pad\": \"" +
+                              pad + "\"}\n");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("line 2: line is longer than 65536 bytes"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("FAULT_EVENT_BAD_JSON"), std::string::npos) << r.err;
+  FaultEngine engine;
+  ASSERT_TRUE(LoadFaultJournal(dir_ + "/state", &engine).ok());
+  EXPECT_EQ(engine.EventCount(), 1U);
+  // A line of exactly 64 KiB (its CR LF not counted) is read and applied.
+  const std::string at_bound =
+      "{\"t\": 3, \"event\": \"tick\", \"pad\": \"" + std::string(65536 - 36, 'x') + "\"}";
+  ASSERT_EQ(at_bound.size(), 65536U);
+  EXPECT_EQ(Replay(dir_ + "/state", at_bound + "\r\n").exit_code, 0);
+}
+
+TEST_F(FaultCliTest, StatusPrintsIntegralTimesWithoutAFraction) {
+  ASSERT_EQ(Replay(dir_ + "/state", "{\"t\": 12, \"event\": \"tick\"}\n").exit_code, 0);
+  Result r = Cli("faults status --state-dir '" + dir_ + "/state'", "");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\"last_t\":12,"), std::string::npos) << r.out;
+  ASSERT_EQ(Replay(dir_ + "/state", "{\"t\": 12.5, \"event\": \"tick\"}\n").exit_code, 0);
+  r = Cli("faults status --state-dir '" + dir_ + "/state'", "");
+  EXPECT_NE(r.out.find("\"last_t\":12.5,"), std::string::npos) << r.out;
+}
+
+// A --supervisor-state that holds no supervisor state is a wrong path or a
+// supervisor that has not run yet: the refused-digest check is off, so say
+// so; but go on, as the systemd recipe prunes before the first start.
+TEST_F(FaultCliTest, SupervisorStateWithoutAJournalIsReported) {
+  fs::create_directories(dir_ + "/db");
+  fs::create_directories(dir_ + "/empty");
+  const std::string base = "prune --db-dir '" + dir_ + "/db' --quarantine-dir '" + dir_ + "/q'";
+  Result r = Cli(base + " --supervisor-state '" + dir_ + "/no-such-dir'", "");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("warning: no supervisor state in " + dir_ + "/no-such-dir"),
+            std::string::npos)
+      << r.err;
+  r = Cli(base + " --supervisor-state '" + dir_ + "/empty'", "");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("warning: no supervisor state in " + dir_ + "/empty"), std::string::npos)
+      << r.err;
+  // A real supervisor state dir is quiet.
+  ASSERT_EQ(Replay(dir_ + "/sup", "{\"t\": 1, \"event\": \"tick\"}\n").exit_code, 0);
+  r = Cli(base + " --supervisor-state '" + dir_ + "/sup'", "");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err.find("supervisor state"), std::string::npos) << r.err;
+}
+
 // Restart equivalence with a new process per half: for every timeline and
 // every cut, the two runs' output equals one uninterrupted run's.
 TEST_F(FaultCliTest, RestartEquivalenceAcrossProcesses) {

@@ -232,6 +232,69 @@ TEST_F(FaultJournalTest, ResealedButInconsistentStatesAreCorrupt) {
   expect_corrupt(doc, "state not an object");
 }
 
+// The engine sets running_since and the raise time from the event being
+// applied, so neither can lie after the last event; a journal that says so
+// would freeze the fault 10 clear or escalation clock.
+TEST_F(FaultJournalTest, TimesAfterTheLastEventAreCorrupt) {
+  const nlohmann::json good = Doc(Busy());
+  const double last = good["state"]["last_t"].get<double>();
+  const auto expect_corrupt = [](const nlohmann::json& doc, const char* what) {
+    FaultEngine engine;
+    const FaultStatus st = engine.RestoreJournal(Reseal(doc));
+    EXPECT_FALSE(st.ok()) << what;
+    EXPECT_EQ(st.code, Code::kFaultJournalCorrupt) << what;
+    EXPECT_NE(st.message.find(what), std::string::npos) << st.message;
+  };
+  ASSERT_TRUE(good["state"]["f10"]["raised"].get<bool>());
+  nlohmann::json doc = good;
+  doc["state"]["running"] = true;
+  doc["state"]["running_since"] = last + 1e6;
+  expect_corrupt(doc, "\"running_since\" lies after the last event");
+  doc = good;
+  doc["state"]["f10"]["raised_t"] = last + 1e6;
+  expect_corrupt(doc, "\"raised_t\" lies after the last event");
+  // At the last event is fine (both are set by the event that is last).
+  doc = good;
+  doc["state"]["running"] = true;
+  doc["state"]["running_since"] = last;
+  doc["state"]["f10"]["raised_t"] = last;
+  EXPECT_TRUE(FaultEngine().RestoreJournal(Reseal(doc)).ok());
+}
+
+// After a clock step back the supervisor moves the state's later times back
+// to now; decisions then count from now, and fault 10 still escalates.
+TEST(FaultClockTest, ClampedStateEscalatesFault10FromNow) {
+  FaultEngine engine;  // fault10_escalate_s 600
+  for (double t : {1e9, 1e9 + 1, 1e9 + 2}) {
+    FaultEvent e;
+    e.t = t;
+    e.kind = FaultEventKind::kServiceCrashed;
+    ASSERT_TRUE(engine.Apply(e, nullptr).ok());
+  }
+  ASSERT_TRUE(engine.FaultRaised(kFaultFrequentRestarts));
+  internal::FaultState state;
+  ASSERT_TRUE(internal::DeserializeState(engine.SerializeJournal(), &state).ok());
+  ASSERT_TRUE(internal::ClampTimesTo(&state, 1000));
+  EXPECT_EQ(state.last_t, 1000);
+  EXPECT_EQ(state.f10_raised_t, 1000);
+  EXPECT_EQ(state.last_failure_t, 1000);
+  EXPECT_EQ(state.crash_times, (std::vector<double>{1000, 1000, 1000}));
+  EXPECT_FALSE(internal::ClampTimesTo(&state, 2000)) << "nothing lies after 2000";
+  ASSERT_TRUE(engine.RestoreJournal(internal::SerializeState(state)).ok());
+
+  std::vector<FaultDecision> out;
+  FaultEvent tick;
+  tick.kind = FaultEventKind::kTick;
+  tick.t = 1599;
+  ASSERT_TRUE(engine.Apply(tick, &out).ok());
+  EXPECT_TRUE(out.empty());
+  tick.t = 1600;
+  ASSERT_TRUE(engine.Apply(tick, &out).ok());
+  ASSERT_EQ(out.size(), 1U);
+  EXPECT_EQ(out[0].kind, FaultDecisionKind::kInterventionRequired);
+  EXPECT_EQ(out[0].fault, kFaultFrequentRestarts);
+}
+
 TEST_F(FaultJournalTest, UnwritableStateDirIsAnIoError) {
   { std::ofstream(dir_ + "/file") << "x"; }
   const FaultStatus st = SaveFaultJournal(dir_ + "/file", FaultEngine());

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -373,6 +374,85 @@ TEST_F(FaultSuperviseTest, StopDuringRestartBackoffLogsStoppedOnce) {
   EXPECT_EQ(Stop(), 0);
   EXPECT_EQ(LogCount("\"supervisor\":\"stopping\""), 1u) << Log();
   EXPECT_EQ(LogCount("\"supervisor\":\"stopped\""), 1u) << Log();
+}
+
+// A journal written while the wall clock ran ahead (then stepped back) must
+// not freeze the engine's time at the journal's future: fault 10, raised
+// then, still escalates.
+TEST_F(FaultSuperviseTest, JournalFromTheFutureIsClampedAndFault10StillEscalates) {
+  const long long future = static_cast<long long>(std::time(nullptr)) + 1000000;
+  std::string events;
+  for (int i = 0; i < 3; ++i) {
+    events += "{\"t\": " + std::to_string(future + i) + ", \"event\": \"service_crashed\"}\n";
+  }
+  { std::ofstream(dir_ + "/events") << events; }
+  const std::string replay = "'" + CliPath() + "' faults replay --state-dir '" + dir_ +
+                             "/state' < '" + dir_ + "/events' > /dev/null";
+  ASSERT_EQ(std::system(replay.c_str()), 0);
+  Start({"--startup-window", "0.2"}, {"/bin/sh", "-c", "exec sleep 30"},
+        R"({"fault10_escalate_s": 1, "fault10_clear_s": 100})");
+  EXPECT_TRUE(
+      WaitFor([&] { return LogHas("\"decision\":\"intervention_required\",\"fault\":10"); }, 15))
+      << Log();
+  EXPECT_TRUE(LogHas("\"supervisor\":\"clock_behind_journal\"")) << Log();
+  EXPECT_EQ(Stop(), 0);
+  double last = 0;
+  FaultEngine engine;
+  ASSERT_TRUE(LoadFaultJournal(dir_ + "/state", &engine).ok());
+  ASSERT_TRUE(engine.LastTime(&last));
+  EXPECT_LT(last, static_cast<double>(future));
+}
+
+TEST_F(FaultSuperviseTest, HungPruneCommandDoesNotBlockTheStop) {
+  const std::string pids = PidFile("prune.pid");
+  Start({"--startup-window", "5", "--prune-cmd",
+         "echo $$ >> '" + pids + "'; sleep 60 & echo $! >> '" + pids + "'; wait"},
+        {"/bin/sh", "-c", "exit 3"});
+  ASSERT_TRUE(WaitFor([&] { return ReadPids(pids).size() == 2; }, 15)) << Log();
+  EXPECT_EQ(Stop(), 0);
+  EXPECT_TRUE(WaitFor([&] { return AllGone(ReadPids(pids)); }, 5));
+  EXPECT_TRUE(LogHas("\"supervisor\":\"prune_failed\"")) << Log();
+  EXPECT_EQ(LogCount("\"supervisor\":\"stopped\""), 1u) << Log();
+}
+
+TEST_F(FaultSuperviseTest, PruneCommandTimesOutWithWhatItStarted) {
+  const std::string pids = PidFile("prune.pid");
+  Start({"--startup-window", "5", "--action-timeout", "1", "--prune-cmd",
+         "echo $$ >> '" + pids + "'; sleep 60 & echo $! >> '" + pids + "'; wait"},
+        {"/bin/sh", "-c", "exit 3"});
+  EXPECT_TRUE(WaitFor([&] { return LogHas("prune command timed out after 1 s"); }, 15)) << Log();
+  EXPECT_TRUE(WaitFor([&] { return AllGone(ReadPids(pids)); }, 5));
+  EXPECT_EQ(Stop(), 0);
+}
+
+TEST_F(FaultSuperviseTest, RestartOnActivationCutsTheRestartBackoff) {
+  const std::string count = dir_ + "/starts";
+  Start({"--startup-window", "5", "--restart-on-activation"},
+        {"/bin/sh", "-c", "echo x >> '" + count + "'; exit 3"}, R"({"backoff_initial_s": 60})");
+  ASSERT_TRUE(
+      WaitFor([&] { return LogHas("\"decision\":\"restart_service\",\"delay_s\":60"); }, 15))
+      << Log();
+  ASSERT_EQ(Slurp(count).size(), 2u);
+  ASSERT_TRUE(
+      NotifyDefinitionsActivated(dir_ + "/state", {{"daily.cvd", 2, std::string(64, 'b')}}).ok());
+  EXPECT_TRUE(WaitFor([&] { return Slurp(count).size() == 4; }, 10)) << Log();
+  EXPECT_TRUE(LogHas("\"supervisor\":\"restarting_for_activation\"")) << Log();
+  EXPECT_EQ(Stop(), 0);
+}
+
+// --sign names one .sign for one file; a supervisor's prune checks a whole
+// directory, each .cvd with the .sign beside it.
+TEST_F(FaultSuperviseTest, HelpDoesNotOfferSign) {
+  const std::string help = "'" + CliPath() + "' supervise --help > '" + dir_ + "/help' 2>&1";
+  ASSERT_EQ(std::system(help.c_str()), 0);
+  const std::string text = Slurp(dir_ + "/help");
+  EXPECT_NE(text.find("--sign-policy"), std::string::npos) << text;
+  EXPECT_EQ(text.find("--sign "), std::string::npos) << text;
+  const std::string cmd = "'" + CliPath() + "' supervise --db-dir '" + dir_ +
+                          "/db' --quarantine-dir '" + dir_ + "/q' --state-dir '" + dir_ +
+                          "/state' --sign x.sign -- /bin/true > /dev/null 2>&1";
+  const int status = std::system(cmd.c_str());
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 2);
 }
 
 TEST_F(FaultSuperviseTest, BadTimingOptionsAreUsageErrors) {

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "activation/live_dir.h"
@@ -53,15 +54,12 @@ void Fail(OperationResult* r, const std::string& error) {
   r->error = error;
 }
 
-// Writes S/state.json so that `status` can find the quarantine directory.
+// Writes S/state.json so that `status` can find the quarantine directory
+// (activate, prune and rollback all do: any of them may be the first run).
 void RememberDirs(int s_fd, const std::string& live, const std::string& q) {
   std::string error;
-  const std::string text = "{\"live_dir\": \"" + live + "\", \"quarantine_dir\": \"" + q + "\"}\n";
-  // Paths with quotes or backslashes would need escaping; skip them rather
-  // than write a broken file (status then needs --quarantine-dir).
-  if (live.find_first_of("\"\\") != std::string::npos || q.find_first_of("\"\\") != std::string::npos) {
-    return;
-  }
+  const nlohmann::json j = {{"live_dir", live}, {"quarantine_dir", q}};
+  const std::string text = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   internal::WriteFileAt(s_fd, "state.json", AsBytes(text), "state file", &error);
 }
 
@@ -545,10 +543,16 @@ OperationResult Prune(const std::string& live_dir, const std::string& quarantine
   }
   q.RemoveStaleTemps();
   {
-    // Leftovers of interrupted activations in the default state directory.
+    // Leftovers of interrupted activations in the default state directory,
+    // and where `status` finds the quarantine when prune runs first.
     std::string ignored;
-    UniqueFd s_fd = internal::OpenDir(s_path, &ignored);
-    if (s_fd.valid()) internal::CleanStateDir(s_fd.get());
+    UniqueFd s_fd =
+        internal::EnsureDir(s_path, &ignored) ? internal::OpenDir(s_path, &ignored) : UniqueFd();
+    if (s_fd.valid()) {
+      internal::CleanStateDir(s_fd.get());
+      RememberDirs(s_fd.get(), internal::AbsolutePath(live_dir),
+                   internal::AbsolutePath(quarantine_dir));
+    }
   }
   const std::int64_t t = Now(options);
   std::vector<std::string> names;

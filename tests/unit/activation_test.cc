@@ -753,6 +753,19 @@ TEST_F(ActivationTest, PruneRemovesLeftoversOfInterruptedRunsFromTheDefaultState
   EXPECT_FALSE(fs::exists(s + "/.lkg-pending.999999999.1"));
 }
 
+TEST_F(ActivationTest, StatusFindsTheQuarantineWhenPruneRanFirst) {
+  // A quote in the path: the state file is real JSON, not skipped.
+  const std::string q = tmp_.Join("q\"uarantine");
+  auto bad = MakeDb("daily", Kind::kCvd, 3);
+  bad.resize(700);
+  Put(live_, "daily.cvd", bad);
+  ASSERT_EQ(Prune(live_, q, TestActivationOptions()).status, OperationStatus::kIncomplete);
+  const DirectoryStatus st = Status(live_, "", "", TestActivationOptions());
+  EXPECT_EQ(st.quarantine_dir, q);
+  ASSERT_EQ(st.quarantine.size(), 1u);
+  EXPECT_EQ(st.quarantine[0].reason, "pruned");
+}
+
 TEST_F(ActivationTest, StatusExitsOneWhileAnInterruptedOperationIsPending) {
   ASSERT_EQ(Act({Put(in_, "daily.cvd", MakeDb("daily", Kind::kCvd, 5))}).status,
             OperationStatus::kOk);

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "cvdguard/civil_time.h"
 #include "cvdguard/validator.h"
 
 namespace cvdguard::cli {
@@ -53,23 +54,10 @@ bool ParseTimeArg(const std::string& text, std::int64_t* out) {
       text[16] != ':') {
     return false;
   }
-  // A day the month does not have (February 31) is a typo, not a date to
-  // roll over into the next month.
-  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (mo < 1 || mo > 12 || d < 1 || d > kDays[mo - 1] + (mo == 2 && leap ? 1 : 0) || h > 23 ||
-      mi > 59 || s > 60) {
-    return false;
-  }
-  // Days from civil (proleptic Gregorian).
-  const int yy = y - (mo <= 2 ? 1 : 0);
-  const int era = (yy >= 0 ? yy : yy - 399) / 400;
-  const int yoe = yy - era * 400;
-  const int doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  const std::int64_t days = static_cast<std::int64_t>(era) * 146097 + doe - 719468;
-  *out = days * 86400 + h * 3600 + mi * 60 + s;
-  return true;
+  // A negative field (sscanf takes a sign) fails as a huge unsigned one.
+  return UnixTimeFromUtc(y, static_cast<unsigned>(mo), static_cast<unsigned>(d),
+                         static_cast<unsigned>(h), static_cast<unsigned>(mi),
+                         static_cast<unsigned>(s), out);
 }
 
 void AddVerifyFlags(CLI::App* sub, VerifyFlags* f) {
@@ -229,10 +217,6 @@ std::string SameFileKey(const std::string& path) {
   const auto canonical = std::filesystem::weakly_canonical(path, ec);
   return ec ? path : canonical.string();
 }
-
-}  // namespace
-
-namespace {
 
 // Collects the definition files under `dir`, recursively, skipping hidden
 // entries and not following symlinked directories. Whatever cannot be

@@ -4,6 +4,8 @@
 #include <charconv>
 #include <cstdio>
 
+#include "cvdguard/civil_time.h"
+
 namespace cvdguard::internal {
 namespace {
 
@@ -213,11 +215,9 @@ std::optional<std::int64_t> ParseBuildTime(std::string_view text) {
   for (unsigned i = 0; i < kMonths.size(); ++i) {
     if (text.substr(3, 3) == kMonths[i]) month = i + 1;
   }
-  if (month == 0 || day == 0 || hour > 23 || minute > 59 || oh > 14 || om > 59) return std::nullopt;
-  static constexpr unsigned kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-  if (day > kDays[month - 1] || (month == 2 && day == 29 && !leap)) return std::nullopt;
-  const std::int64_t local = DaysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60;
+  std::int64_t local = 0;
+  if (oh > 14 || om > 59 || !UnixTimeFromUtc(year, month, day, hour, minute, 0, &local))
+    return std::nullopt;
   const std::int64_t offset = (static_cast<std::int64_t>(oh) * 60 + om) * 60;
   return text[18] == '+' ? local - offset : local + offset;
 }
@@ -479,3 +479,19 @@ bool ParseHeaderLine(std::string_view line, HeaderFields* out, std::string* why)
 }
 
 }  // namespace cvdguard::internal
+
+namespace cvdguard {
+
+bool UnixTimeFromUtc(std::int64_t year, unsigned month, unsigned day, unsigned hour,
+                     unsigned minute, unsigned second, std::int64_t* out) {
+  static constexpr unsigned kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  if (month < 1 || month > 12 || day < 1 || day > kDays[month - 1] ||
+      (month == 2 && day == 29 && !leap) || hour > 23 || minute > 59 || second > 60) {
+    return false;
+  }
+  *out = internal::DaysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
+  return true;
+}
+
+}  // namespace cvdguard

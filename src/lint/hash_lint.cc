@@ -1,5 +1,6 @@
 // Hash files: .hdb .hsb .hdu .hsu .fp .sfp .imp (HASH:SIZE:NAME) and
 // .mdb .msb .mdu .msu (SIZE:HASH:NAME) (SIGNATURES.md 2).
+#include <algorithm>
 #include <cstring>
 #include <optional>
 #include <string>
@@ -25,7 +26,7 @@ class HashChecker final : public LineChecker {
   FormatTraits traits() const override { return FormatTraits{}; }
 
   void CheckLine(std::string_view line, LineResult& r) override {
-    if (fast_path_ && PlainLineLoads(line)) return;
+    if (fast_path_ && PlainLineEnd(line.data(), line.data() + line.size()) != nullptr) return;
     const Fields f = SplitFields(line, ':', kMaxHashFields);
     if (f.size() < 3) {
       r.Fail(Code::kLintFieldCount, "hash line needs at least 3 ':'-separated fields");
@@ -79,35 +80,66 @@ class HashChecker final : public LineChecker {
     }
   }
 
+  std::size_t SkipCleanLines(std::string_view text, std::size_t max_line,
+                             std::uint64_t* lines) override {
+    if (!fast_path_) return 0;
+    const char* const begin = text.data();
+    const char* const end = begin + text.size();
+    const char* p = begin;
+    while (p < end) {
+      const char* const nl = PlainLineEnd(p, end);
+      if (nl == nullptr || nl == end || static_cast<std::size_t>(nl - p) > max_line) break;
+      ++*lines;
+      p = nl + 1;
+    }
+    return static_cast<std::size_t>(p - begin);
+  }
+
  private:
   // The shape of nearly every line of a real hash database: a plain hash of
   // 32, 40 or 64 hex digits, a plain decimal size in range, a name, and at
-  // most an all-digit minimum flevel the engine accepts. True only when the
-  // general check in CheckLine would find nothing; every other line,
-  // including every suspect one, takes that path. One pass, no field split.
-  bool PlainLineLoads(std::string_view line) const {
-    const char* const p = line.data();
-    const std::size_t n = line.size();
+  // most an all-digit minimum flevel the engine accepts. One pass, no field
+  // split. The line starts at `p` and ends at the first '\n' or at `end`,
+  // less any CRs before that '\n' (the caller strips them from a line).
+  // Returns where the line ends when the general check in CheckLine would
+  // find nothing in it, else nullptr: every other line, including every
+  // suspect one, takes that path. Hash and size digits cannot be '\n', so
+  // their checks cannot run past the line.
+  const char* PlainLineEnd(const char* p, const char* end) const {
+    const std::size_t n = static_cast<std::size_t>(end - p);
     std::size_t pos = 0;
     if (size_first_) {
-      if (!PlainSize(p, n, &pos) || !PlainHash(p, n, &pos)) return false;
+      if (!PlainSize(p, n, &pos) || !PlainHash(p, n, &pos)) return nullptr;
     } else {
-      if (!PlainHash(p, n, &pos) || !PlainSize(p, n, &pos)) return false;
+      if (!PlainHash(p, n, &pos) || !PlainSize(p, n, &pos)) return nullptr;
     }
-    const void* colon = std::memchr(p + pos, ':', n - pos);
-    if (colon == nullptr) return pos < n;  // three fields; the name is not empty
-    const std::size_t name_end = static_cast<std::size_t>(static_cast<const char*>(colon) - p);
-    if (name_end == pos) return false;
+    const char* const name = p + pos;
+    // The name may hold any byte but NUL (the line would be cut there).
+    const char* const stop = FindAnyOf(name, end, ':', '\n', '\0');
+    if (stop < end && *stop == '\0') return nullptr;
+    if (stop == end || *stop == '\n') {  // three fields
+      const char* text_end = stop;
+      if (stop < end) {
+        while (text_end > name && text_end[-1] == '\r') --text_end;
+      }
+      return text_end == name ? nullptr : stop;
+    }
+    if (stop == name) return nullptr;  // empty name
     // A fourth and last field of 1-9 digits: the minimum flevel.
-    std::size_t i = name_end + 1;
-    if (i == n || n - i > 9) return false;
+    const char* d = stop + 1;
     std::uint32_t min_fl = 0;
-    for (; i < n; ++i) {
-      const unsigned d = static_cast<unsigned char>(p[i]) - unsigned{'0'};
-      if (d > 9) return false;
-      min_fl = min_fl * 10 + d;
+    std::size_t digits = 0;
+    for (; d < end && digits <= 9; ++d, ++digits) {
+      const unsigned digit = static_cast<unsigned char>(*d) - unsigned{'0'};
+      if (digit > 9) break;
+      min_fl = min_fl * 10 + digit;
     }
-    return !fl_.Excludes(min_fl, std::nullopt);
+    if (digits == 0 || digits > 9) return nullptr;
+    // Then the line ends, after any CRs.
+    const char* nl = d;
+    while (nl < end && *nl == '\r') ++nl;
+    if (nl < end ? *nl != '\n' : nl != d) return nullptr;
+    return fl_.Excludes(min_fl, std::nullopt) ? nullptr : nl;
   }
   // A hash field and its ':' at *pos. A prefix of all hex digits holds no
   // ':', so the field ends at the first length that is followed by one.

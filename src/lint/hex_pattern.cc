@@ -298,6 +298,10 @@ struct PartChecker {
     if (part.size() / 2 < 2) {
       return Fail(Code::kLintPatternTooShort, "pattern part " + Quote(part) + " is shorter than 2 bytes");
     }
+    // The common part: whole hex bytes only, at least 2. Every element is a
+    // literal, so each rule below holds (2+ elements, a pre-filter run of
+    // literals, a pair of consecutive static bytes).
+    if (part.size() % 2 == 0 && AllHex(part)) return true;
     std::string_view rest;
     if (!StripAnchors(part, &rest)) return false;
     ElemList elems(rest.size());
@@ -412,11 +416,14 @@ void CheckBodyPattern(std::string_view pattern, const PatternContext& ctx, LineR
   // Without '{' there is nothing to expand: check the pattern in place.
   std::string storage;
   std::string_view s = pattern;
-  std::uint8_t chars = PatternChars(pattern);
+  // Most patterns are hex digits only, which hold none of those characters.
+  bool all_hex = AllHex(pattern);
+  std::uint8_t chars = all_hex ? 0 : PatternChars(pattern);
   bool split = (chars & kHasStar) != 0;
   if ((chars & kHasBrace) != 0) {
     split = ExpandInlineGaps(pattern, &storage);
     s = storage;
+    all_hex = AllHex(s);
     chars = PatternChars(s);
   }
   PartChecker checker{ctx, result};
@@ -463,14 +470,16 @@ void CheckBodyPattern(std::string_view pattern, const PatternContext& ctx, LineR
     }
     return;
   }
-  const bool offset_ok_for_bm =
-      ctx.offset.find("VI") == std::string_view::npos && ctx.offset.find('$') == std::string_view::npos &&
-      (ctx.target != 1 || (ctx.offset != "*" && ctx.offset.find(',') == std::string_view::npos));
+  auto offset_ok_for_bm = [&ctx] {
+    return ctx.offset.find("VI") == std::string_view::npos &&
+           ctx.offset.find('$') == std::string_view::npos &&
+           (ctx.target != 1 ||
+            (ctx.offset != "*" && ctx.offset.find(',') == std::string_view::npos));
+  };
   const bool bm = !ctx.always_ac && !ctx.has_modifiers && (ctx.target == 0 || ctx.target == 1) &&
-                  (chars & kHasAcOnly) == 0 &&
-                  offset_ok_for_bm;
+                  (chars & kHasAcOnly) == 0 && offset_ok_for_bm();
   if (bm) {
-    if (s.size() % 2 != 0 || !AllHex(s)) {
+    if (s.size() % 2 != 0 || !all_hex) {
       result.Fail(Code::kLintPatternBadHex, "malformed hex string " + Quote(s));
     } else if (s.size() / 2 < 3) {
       result.Fail(Code::kLintPatternTooShort,

@@ -51,6 +51,16 @@ Fields RegexAwareSplit(std::string_view s, char sep, std::size_t regex_from, std
     start = i = pos + 1;
     if (out.size() == max_fields) return out;  // the rest is dropped
   }
+  if (s.find('/', i) == std::string_view::npos) {
+    // No regex can open: split on `sep` alone, a search per field.
+    for (std::size_t pos; (pos = s.find(sep, i)) != std::string_view::npos;) {
+      out.push_back(s.substr(start, pos - start));
+      start = i = pos + 1;
+      if (out.size() == max_fields) return out;  // the rest is dropped
+    }
+    out.push_back(s.substr(start));
+    return out;
+  }
   bool in_regex = false;
   for (; i < s.size(); ++i) {
     const char c = s[i];
@@ -222,7 +232,8 @@ class LdbChecker final : public LineChecker {
         return false;
       }
     }
-    if (SplitFields(text, ',', kMaxTdbAttributes + 1).size() > kMaxTdbAttributes) {
+    if (attrs.size() == kMaxTdbAttributes &&
+        SplitFields(text, ',', kMaxTdbAttributes + 1).size() > kMaxTdbAttributes) {
       r.Note(Code::kLintLdbTdbDropped, Severity::kWarning, "TDB attributes after the tenth are ignored");
     }
     if (extended && (!tdb->has_engine || tdb->engine.min < kMinFlevelExtAttrs)) {
@@ -263,6 +274,9 @@ class LdbChecker final : public LineChecker {
 
   void CheckSubsig(std::string_view s, std::uint32_t index, std::uint32_t target, std::uint32_t declared,
                    LineResult& r) {
+    // The common subsignature, whole hex bytes and nothing else, is a body
+    // pattern of literals only: CheckContent would find nothing in it.
+    if (s.size() >= 4 && s.size() % 2 == 0 && AllHex(s)) return;
     const Where where{index, s};
     if (!s.empty() && s[0] == '$') return CheckMacro(s, where, r);
     if (s.find('/') != std::string_view::npos) {

@@ -73,6 +73,16 @@ class LineChecker {
   // `line` has its terminator, trailing CRs and anything after a NUL removed;
   // it is not blank and not a comment (those are handled by the caller).
   virtual void CheckLine(std::string_view line, LineResult& result) = 0;
+  // Bulk fast path: the whole lines at the start of `text`, each ending in
+  // '\n' inside it, at most `max_line` long before that '\n' and without a
+  // NUL, that the caller's line handling and CheckLine would pass without
+  // any finding; adds their count to *lines and returns their bytes.
+  // It may stop early at any line (0 is always correct): the caller then
+  // takes that line the general way.
+  virtual std::size_t SkipCleanLines(std::string_view /*text*/, std::size_t /*max_line*/,
+                                     std::uint64_t* /*lines*/) {
+    return 0;
+  }
   // For header_only formats: the length check of lines after the first, which
   // is all the engine's reader constrains there (the .cbc body).
   virtual std::optional<Issue> CheckLaterLine(std::uint64_t /*length*/) { return std::nullopt; }
@@ -170,6 +180,9 @@ inline constexpr std::array<std::uint8_t, 256> kHexDigitTable = [] {
 // Inline: the pattern checks call it for every character.
 inline bool IsHexDigit(char c) { return kHexDigitTable[static_cast<unsigned char>(c)] != 0; }
 bool AllHex(std::string_view s);
+// The first of `a`, `b` or `c` in [p, end), or `end`: one scan for three
+// bytes where a memchr call for each would read the line again.
+const char* FindAnyOf(const char* p, const char* end, char a, char b, char c);
 // C atoi() as glibc implements it: strtol (saturating at the 64-bit long
 // range), then truncated to int. Returned as the unsigned value the loaders
 // compare with cl_retflevel().
@@ -184,6 +197,11 @@ bool StrtolWhole(std::string_view s, int base, std::uint64_t* magnitude, bool* n
 bool IsClTypeName(std::string_view s);
 // For messages: at most `max` characters of `s`, printable ASCII only.
 std::string Quote(std::string_view s, std::size_t max = 80);
+
+// The member linter of CreateMemberLinter() around a given checker: the
+// tests use it to run a checker with and without its fast paths.
+std::unique_ptr<MemberLinter> CreateLinterFor(std::unique_ptr<LineChecker> checker,
+                                              const LintOptions& options, LintSink sink);
 
 }  // namespace cvdguard::internal::lint
 

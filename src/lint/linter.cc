@@ -61,13 +61,22 @@ class StreamingLinter final : public MemberLinter {
     if (finished_ || bytes.empty()) return;
     const auto* p = reinterpret_cast<const char*>(bytes.data());
     std::size_t n = bytes.size();
-    // One scan of the whole chunk for NUL spares the common case (text
-    // without NUL) a second search per line.
-    const bool chunk_has_nul = std::memchr(p, '\0', n) != nullptr;
     while (n > 0) {
+      if (!pending_) {
+        // Runs of lines the checker passes whole, without a finding.
+        const std::size_t clean =
+            checker_->SkipCleanLines(std::string_view(p, n), traits_.max_line, &lines_);
+        if (clean > 0) {
+          pos_ += clean;
+          line_start_ = pos_;
+          p += clean;
+          n -= clean;
+          if (n == 0) break;
+        }
+      }
       const void* nl = std::memchr(p, '\n', n);
       const std::size_t seg = nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - p) : n;
-      if (nl != nullptr && !pending_ && (!chunk_has_nul || std::memchr(p, '\0', seg) == nullptr)) {
+      if (nl != nullptr && !pending_ && std::memchr(p, '\0', seg) == nullptr) {
         // Fast path: the whole line is in this chunk and has no NUL; check
         // it in place (the same view the slow path would build).
         pos_ += seg;
@@ -251,6 +260,11 @@ std::unique_ptr<MemberLinter> CreateMemberLinter(std::string_view member_name,
                                                  const LintOptions& options, LintSink sink) {
   std::unique_ptr<LineChecker> checker = MakeChecker(member_name, options);
   if (!checker) return nullptr;
+  return lint::CreateLinterFor(std::move(checker), options, std::move(sink));
+}
+
+std::unique_ptr<MemberLinter> lint::CreateLinterFor(std::unique_ptr<LineChecker> checker,
+                                                    const LintOptions& options, LintSink sink) {
   if (!sink) sink = [](Code, Severity, std::uint64_t, std::uint64_t, std::string) {};
   return std::make_unique<StreamingLinter>(std::move(checker), options, std::move(sink));
 }

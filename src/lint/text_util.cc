@@ -62,16 +62,30 @@ void LineResult::FlevelSkip(std::string message) {
 
 Fields SplitFields(std::string_view s, char sep, std::size_t max_fields) {
   Fields out;
+  if (max_fields == 0) return out;
+  // One pass over the line: fields are short, and a search per field cost
+  // more than the scan itself.
   std::size_t start = 0;
-  while (out.size() < max_fields) {
-    const std::size_t pos = s.find(sep, start);
-    if (pos == std::string_view::npos) {
-      out.push_back(s.substr(start));
-      break;
-    }
+  auto cut = [&](std::size_t pos) {
     out.push_back(s.substr(start, pos - start));
     start = pos + 1;
+    return out.size() == max_fields;  // the rest is dropped
+  };
+  std::size_t i = 0;
+#if defined(__SSE2__)
+  const __m128i v = _mm_set1_epi8(sep);
+  for (; i + 16 <= s.size(); i += 16) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+    for (auto mask = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, v))); mask != 0;
+         mask &= mask - 1) {
+      if (cut(i + static_cast<std::size_t>(__builtin_ctz(mask)))) return out;
+    }
   }
+#endif
+  for (; i < s.size(); ++i) {
+    if (s[i] == sep && cut(i)) return out;
+  }
+  out.push_back(s.substr(start));
   return out;
 }
 
@@ -117,6 +131,23 @@ bool AllHex(std::string_view s) {
   unsigned ok = 1;
   for (; i < s.size(); ++i) ok &= kHexDigitTable[static_cast<unsigned char>(s[i])];
   return ok != 0;
+}
+
+const char* FindAnyOf(const char* p, const char* end, char a, char b, char c) {
+#if defined(__SSE2__)
+  const __m128i va = _mm_set1_epi8(a), vb = _mm_set1_epi8(b), vc = _mm_set1_epi8(c);
+  for (; end - p >= 16; p += 16) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, va), _mm_cmpeq_epi8(x, vb)),
+                                     _mm_cmpeq_epi8(x, vc));
+    const int mask = _mm_movemask_epi8(hit);
+    if (mask != 0) return p + __builtin_ctz(static_cast<unsigned>(mask));
+  }
+#endif
+  for (; p < end; ++p) {
+    if (*p == a || *p == b || *p == c) return p;
+  }
+  return end;
 }
 
 std::uint32_t AtoiAsUnsigned(std::string_view s) {

@@ -134,12 +134,20 @@ class FtmChecker final : public LineChecker {
       CheckOffset(f[1], 0, r);
       if (r.done()) return;
       CheckBodyPattern(f[2], ctx, r);
+      // The pattern is added under the name, which must not be empty (tested:
+      // "1:0:4d5a::CL_TYPE_ANY:CL_TYPE_MSEXE" fails, the same with type 0 loads).
+      if (!r.done() && f[3].empty()) {
+        r.Fail(Code::kLintEmptyName,
+               "empty name: a magic type 1 line needs one ('Empty virus name')");
+        return;
+      }
     } else if (type == 0 || type == 4) {
       if (!AllDigits(f[1])) {
         r.Fail(Code::kLintFtmMagic, "offset " + Quote(f[1]) + " must be a number for magic type 0/4");
         return;
       }
-      if (f[2].empty() || f[2].size() % 2 != 0 || !AllHex(f[2])) {
+      // An empty magic loads (tested: "0:0::x:CL_TYPE_ANY:CL_TYPE_ZIP").
+      if (f[2].size() % 2 != 0 || !AllHex(f[2])) {
         r.Fail(Code::kLintFtmMagic, "magic " + Quote(f[2]) + " must be whole hex bytes for magic type 0/4");
         return;
       }

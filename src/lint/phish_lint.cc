@@ -1,4 +1,6 @@
 // Phishing lists: .pdb/.gdb (R H S) and .wdb (X Y M S) (SIGNATURES.md 12).
+#include <algorithm>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -11,16 +13,13 @@ namespace {
 // A bracket expression ending the regex still yields a static suffix when it
 // has at most this many members (SIGNATURES.md 12, step 5).
 constexpr std::size_t kMaxSuffixClass = 16;
+// Every alternative must end in a static suffix of at least this length
+// (tested: "R:ab|cd" loads, "R:a|cd" and "R:ab|c)" fail; the appended '/'
+// counts, so "R:a" loads).
+constexpr std::size_t kMinSuffix = 2;
 // Nesting of groups followed at the end of a regex; deeper is refused as too
 // complex rather than recursing without bound.
 constexpr int kMaxSuffixDepth = 64;
-
-struct Atom {
-  char kind;  // 'l' literal, '.' any, '[' class, '(' group, '^' '$' anchors
-  std::size_t begin;
-  std::size_t end;  // exclusive, without the quantifier
-  std::string_view quant;
-};
 
 // Index past the bracket expression starting at s[i] == '[' (npos if open).
 std::size_t BracketEnd(std::string_view s, std::size_t i) {
@@ -80,7 +79,24 @@ std::vector<std::string_view> TopLevelBranches(std::string_view s) {
   return out;
 }
 
-bool SuffixOk(std::string_view re, int depth);
+struct SuffixRun;
+SuffixRun AlternativesSuffix(std::string_view re, std::size_t before, int depth);
+
+// An unescaped "()" outside bracket expressions.
+bool HasEmptyGroup(std::string_view s) {
+  for (std::size_t j = 0; j < s.size(); ++j) {
+    if (s[j] == '\\') {
+      ++j;
+    } else if (s[j] == '[') {
+      const std::size_t e = BracketEnd(s, j);
+      if (e == std::string_view::npos) return false;
+      j = e - 1;
+    } else if (s[j] == '(' && j + 1 < s.size() && s[j + 1] == ')') {
+      return true;
+    }
+  }
+  return false;
+}
 
 // The suffix extractor has its own parser, which ends the expression at an
 // unmatched ')' (the regex compiler takes that ')' as a literal). Tested:
@@ -104,78 +120,92 @@ std::string_view UpToUnmatchedClose(std::string_view s) {
   return s;
 }
 
-bool BranchEndsStatic(std::string_view b, int depth) {
-  std::optional<Atom> last;
-  std::size_t i = 0;
-  while (i < b.size()) {
-    Atom a{'l', i, i + 1, {}};
-    const char c = b[i];
-    if (c == '\\') {
-      if (i + 1 >= b.size()) return false;  // cannot happen after CheckRegex's trim
-      a.end = i + 2;
-    } else if (c == '[') {
-      a.kind = '[';
-      a.end = BracketEnd(b, i);
-      if (a.end == std::string_view::npos) return false;
-    } else if (c == '(') {
-      a.kind = '(';
-      a.end = GroupEnd(b, i);
-      if (a.end == std::string_view::npos) return false;
-    } else if (c == '.' || c == '^' || c == '$') {
-      a.kind = c;
+// Members of the bracket expression b[begin, end) as the suffix extractor
+// counts them; 0 when negated. Its own reading: a '-' right before the
+// closing ']' makes a range up to ']' (tested: "R:ab[17-]" and "R:ab[c:17-]"
+// fail, "R:ab[c-]" and "R:ab[-c]" load).
+std::size_t ClassMembers(std::string_view b, std::size_t begin, std::size_t end) {
+  const std::string_view cls = b.substr(begin + 1, end - begin - 2);
+  if (!cls.empty() && cls[0] == '^') return 0;
+  std::size_t members = 0;
+  for (std::size_t k = 0; k < cls.size(); ++k) {
+    const bool range = k + 2 < cls.size() && cls[k + 1] == '-';
+    const bool to_close = k + 2 == cls.size() && cls[k + 1] == '-' && cls[k] <= ']';
+    if (range || to_close) {
+      const auto lo = static_cast<unsigned char>(cls[k]);
+      const auto hi = static_cast<unsigned char>(to_close ? ']' : cls[k + 2]);
+      members += hi >= lo ? static_cast<std::size_t>(hi - lo) + 1 : 1;
+      k += to_close ? 1 : 2;
+    } else {
+      ++members;
     }
-    std::size_t q = a.end;
-    while (q < b.size() && (b[q] == '*' || b[q] == '+' || b[q] == '?' || b[q] == '{')) {
-      if (b[q] == '{') {
-        const std::size_t close = b.find('}', q);
-        if (close == std::string_view::npos) break;
-        q = close + 1;
-      } else {
-        ++q;
-      }
-    }
-    a.quant = b.substr(a.end, q - a.end);
-    last = a;
-    i = q;
   }
-  if (!last) return false;
-  const std::string_view qt = last->quant;
-  if (qt.find('*') != std::string_view::npos || qt.find('?') != std::string_view::npos ||
-      qt.starts_with("{0") || qt.starts_with("{,")) {
-    return false;
-  }
-  switch (last->kind) {
-    case 'l':
-      return true;
-    case '[': {
-      const std::string_view cls = b.substr(last->begin + 1, last->end - last->begin - 2);
-      if (!cls.empty() && cls[0] == '^') return false;
-      std::size_t members = 0;
-      for (std::size_t k = 0; k < cls.size(); ++k) {
-        if (k + 2 < cls.size() && cls[k + 1] == '-') {
-          const auto lo = static_cast<unsigned char>(cls[k]);
-          const auto hi = static_cast<unsigned char>(cls[k + 2]);
-          members += hi >= lo ? static_cast<std::size_t>(hi - lo) + 1 : 1;
-          k += 2;
-        } else {
-          ++members;
-        }
-      }
-      return members <= kMaxSuffixClass;
-    }
-    case '(':
-      return SuffixOk(b.substr(last->begin + 1, last->end - last->begin - 2), depth + 1);
-    default:
-      return false;
-  }
+  return members;
 }
 
-bool SuffixOk(std::string_view re, int depth) {
-  if (depth > kMaxSuffixDepth) return false;
-  for (std::string_view b : TopLevelBranches(re)) {
-    if (!BranchEndsStatic(b, depth)) return false;
+// The static suffix a branch yields: its shortest length (over the choices
+// of its groups), and whether every atom of the branch is static, in which
+// case the suffix runs on into what comes before the branch.
+struct SuffixRun {
+  std::size_t min_length;
+  bool whole;
+};
+
+// Tested against libclamav 1.4.6 (the rows in lint_linter_test.cc): a
+// literal, escaped character, '^', '{' or '}' adds 1; '$' adds 0; a class of
+// at most 16 members adds 1; a group adds its alternatives' shortest suffix;
+// '+' changes nothing; '.', a larger or negated class, '*' and '?' end the
+// run (the suffix restarts after them).
+SuffixRun BranchSuffix(std::string_view b, int depth) {
+  SuffixRun run{0, true};
+  std::size_t i = 0;
+  while (i < b.size()) {
+    const char c = b[i];
+    std::size_t end = i + 1;
+    bool is_static = true;
+    std::size_t length = run.min_length + 1;
+    bool whole = run.whole;
+    if (c == '\\') {
+      if (i + 1 >= b.size()) return {0, false};
+      end = i + 2;
+    } else if (c == '[') {
+      end = BracketEnd(b, i);
+      if (end == std::string_view::npos) return {0, false};
+      const std::size_t members = ClassMembers(b, i, end);
+      is_static = members > 0 && members <= kMaxSuffixClass;
+    } else if (c == '(') {
+      end = GroupEnd(b, i);
+      if (end == std::string_view::npos) return {0, false};
+      const SuffixRun group =
+          AlternativesSuffix(b.substr(i + 1, end - i - 2), run.min_length, depth + 1);
+      length = group.min_length;
+      whole = whole && group.whole;
+    } else if (c == '.') {
+      is_static = false;
+    } else if (c == '$') {
+      length = run.min_length;
+    }
+    std::size_t q = end;
+    while (q < b.size() && (b[q] == '*' || b[q] == '+' || b[q] == '?')) {
+      if (b[q] != '+') is_static = false;
+      ++q;
+    }
+    run = is_static ? SuffixRun{length, whole} : SuffixRun{0, false};
+    i = q;
   }
-  return true;
+  return run;
+}
+
+// `before`: the suffix length that precedes the alternatives.
+SuffixRun AlternativesSuffix(std::string_view re, std::size_t before, int depth) {
+  if (depth > kMaxSuffixDepth) return {0, false};
+  SuffixRun out{std::numeric_limits<std::size_t>::max(), true};
+  for (std::string_view b : TopLevelBranches(re)) {
+    const SuffixRun r = BranchSuffix(b, depth);
+    out.min_length = std::min(out.min_length, r.whole ? r.min_length + before : r.min_length);
+    out.whole = out.whole && r.whole;
+  }
+  return out;
 }
 
 class PhishChecker final : public LineChecker {
@@ -192,8 +222,10 @@ class PhishChecker final : public LineChecker {
     const std::size_t last = line.rfind(':');
     if (last != std::string_view::npos) {
       const std::string_view suf = line.substr(last + 1);
+      // Either side may be empty (tested: "Q:x:-215" is skipped, "R:-"
+      // becomes "R", which has no ':').
       const std::size_t dash = suf.find('-');
-      if (dash != std::string_view::npos && dash > 0 && AllDigits(suf.substr(0, dash)) &&
+      if (dash != std::string_view::npos && AllDigits(suf.substr(0, dash)) &&
           AllDigits(suf.substr(dash + 1))) {
         const std::string_view max = suf.substr(dash + 1);
         const std::optional<std::uint32_t> maxv =
@@ -241,15 +273,24 @@ class PhishChecker final : public LineChecker {
       return;
     }
     std::string_view head = UpToUnmatchedClose(re);
-    // A trailing lone backslash escapes the '/' the loader appends, which is
-    // then just the usual '/' (tested: "R:(ab|cd)\\" loads, "Y:.+\\" does not).
-    std::size_t slashes = 0;
-    while (slashes < head.size() && head[head.size() - 1 - slashes] == '\\') ++slashes;
-    if (slashes % 2 == 1) head.remove_suffix(1);
-    if (head.empty() || !SuffixOk(head, 0)) {
-      r.Fail(Code::kLintPhishNoSuffix, "regex " + Quote(re) +
-                                           " has no static suffix (it must end in a literal, a small"
-                                           " class or a group of such; not '.', '*' or '?')");
+    // The suffix extractor refuses an empty group (tested: "R:a()b",
+    // "R:a(b()c)d" fail, "R:a[()]b", "R:a\(\)b" and "R:ab)()c" load), though
+    // the compiler accepts one (".cdb" "()ab" loads).
+    if (HasEmptyGroup(head)) {
+      r.Fail(Code::kLintPhishRegex, "regex " + Quote(re) + " has an empty group '()'");
+      return;
+    }
+    // The '/' the loader appends is part of the last suffix unless the
+    // extractor stopped at an unmatched ')' (a trailing lone backslash
+    // escapes it: "R:(ab|cd)\\" loads, "Y:.+\\" does not).
+    std::string text(head);
+    if (head.size() == re.size()) text += '/';
+    if (AlternativesSuffix(text, 0, 0).min_length < kMinSuffix) {
+      r.Fail(Code::kLintPhishNoSuffix,
+             "regex " + Quote(re) +
+                 " has no static suffix of 2 characters in some alternative (each must end in"
+                 " literals, small classes or groups of such, not '.', '*' or '?'; the last one"
+                 " gets a '/')");
     }
   }
 

@@ -293,6 +293,78 @@ TEST(LintFormatTest, PhishingRegexNeedsAStaticSuffix) {
   }
 }
 
+// Tested against libclamav 1.4.6: the suffix extractor refuses an empty
+// group anywhere before an unmatched ')', which the regex compiler accepts.
+TEST(LintFormatTest, PhishingRegexWithAnEmptyGroupIsRefused) {
+  for (const char* bad : {"x.pdb:R:a()b", "x.pdb:R:()ab|cd)", "x.pdb:R:a(b()c)d", "x.pdb:R:a()*b",
+                          "x.pdb:R:()", "x.gdb:R:a()b", "x.wdb:X:a()b", "x.wdb:Y:ab:a()b"}) {
+    const std::string_view c = bad;
+    const auto f = LintMember(c.substr(0, 5), std::string(c.substr(6)) + "\n", Engine216());
+    EXPECT_TRUE(HasCode(f, Code::kLintPhishRegex)) << bad << Describe(f);
+  }
+  for (const char* ok :
+       {"x.pdb:R:a[()]b", "x.pdb:R:a\\(\\)b", "x.pdb:R:ab)()c", "x.pdb:R:a( )b", "x.wdb:M:a()b"}) {
+    const std::string_view c = ok;
+    const auto f = LintMember(c.substr(0, 5), std::string(c.substr(6)) + "\n", Engine216());
+    EXPECT_FALSE(HasError(f)) << ok << Describe(f);
+  }
+}
+
+// Tested against libclamav 1.4.6: every alternative must leave a static
+// suffix of 2 characters or more; the '/' the loader appends counts for the
+// last one unless an unmatched ')' ended the expression first.
+TEST(LintFormatTest, PhishingRegexAlternativesNeedTwoCharacterSuffixes) {
+  for (const char* ok :
+       {"R:ab|cd",       "R:cd|,",       "R:a.bc|de",    "R:(ab|cd)|ef",    "R:ab|cd|e",
+        "R:x[ab]|cd",    "R:ab|\\.",     "R:ab|x.cd)",   "R:x(a|b)|cd",     "R:(a|bc)d|ef",
+        "R:ab|(c|de)f)", "R:ab+|cd",     "R:ab|c{2}|de", "R:x.c{2}|de",     "R:ab|c{1}|de",
+        "R:ab|.{2}|de",  "R:abc{0}",     "R:ab(cd)+|ef", "R:a(b)|cd",       "R:ab$",
+        "R:^ab|cd",      "R:ab|.(c|d)e", "R:.[ab]c|de",  "R:(a|b)(c|d)|ef", "R:.(a|b)(c|d)|ef",
+        "R:a^|cd",       "R:^a|cd",      "R:(a|b)+c|de", "R:ab[c-]",        "R:ab[c:]",
+        "R:ab[-c]",      "R:ab[c-e]",    "R:a",          "R:ab|cd)"}) {
+    const auto f = LintMember("x.pdb", std::string(ok) + "\n", Engine216());
+    EXPECT_FALSE(HasError(f)) << ok << Describe(f);
+  }
+  for (const char* bad :
+       {"R:a|cd",       "R:,|cd)",          "R:a|cd)",       "R:ab|c)",      "R:a.c|de",
+        "R:(a|b)|cd",   "R:ab|e|cd",        "R:ab|c+|de",    "R:ab|[cd]|ef", "R:.[ab]|cd",
+        "R:\\.|ab",     "R:ab|.c)",         "R:.*(a|bc)|ef", "R:a+|cd",      "R:.b+|cd",
+        "R:x(a|.b)|cd", "R:(ab)?|cd",       "R:.(b)|cd",     "R:a$|cd",      "R:$|cd",
+        "R:ab|c$)",     "R:x(a|b)?|cd",     "R:x(a|b)*c|de", "R:.(a|b)+|de", "R:ab[17-]",
+        "R:ab[c:17-]",  "R:17-]:ab[c:17-]", "R:ab[a-z]",     "Rz(ab|cW:d)"}) {
+    const auto f = LintMember("x.pdb", std::string(bad) + "\n", Engine216());
+    EXPECT_TRUE(HasCode(f, Code::kLintPhishNoSuffix)) << bad << Describe(f);
+  }
+}
+
+// Tested: a magic type 1 line adds a pattern under its name, which must
+// not be empty; type 0 does not need one, nor a magic.
+TEST(LintFormatTest, FtmPatternLineNeedsAName) {
+  const auto f =
+      LintMember("x.ftm", "1:*:4d5a??????50450000::CL_TYPE_ANY:CL_TYPE_MSEXE\n", Engine216());
+  EXPECT_TRUE(HasCode(f, Code::kLintEmptyName)) << Describe(f);
+  EXPECT_FALSE(HasError(LintMember("x.ftm", "0:0:4d5a::CL_TYPE_ANY:CL_TYPE_MSEXE\n", Engine216())));
+  EXPECT_FALSE(HasError(
+      LintMember("x.ftm", "1:*:4d5a??????50450000:x:CL_TYPE_ANY:CL_TYPE_MSEXE\n", Engine216())));
+  // Types 0 and 4 take an empty magic.
+  EXPECT_FALSE(HasError(LintMember("x.ftm", "0:0::x:CL_TYPE_ANY:CL_TYPE_ZIP\n", Engine216())));
+  EXPECT_FALSE(
+      HasError(LintMember("x.ftm", "4:0::Part:CL_TYPE_ANY:CL_TYPE_ZIP:51:255\n", Engine216())));
+}
+
+// Tested: the flevel suffix may have an empty minimum ("-215" is 0-215).
+TEST(LintFormatTest, PhishingFlevelSuffixMayOmitTheMinimum) {
+  for (const char* skipped : {"Q:x:-215", "Q:x:-0"}) {
+    EXPECT_FALSE(HasError(LintMember("x.pdb", std::string(skipped) + "\n", Engine216())))
+        << skipped;
+  }
+  for (const char* bad : {"R:-", "Q:x:-", "Q:x:-216", "H:-"}) {
+    EXPECT_TRUE(HasError(LintMember("x.pdb", std::string(bad) + "\n", Engine216()))) << bad;
+  }
+  EXPECT_TRUE(HasError(LintMember("x.wdb", "Y:-\n", Engine216())));
+  EXPECT_FALSE(HasError(LintMember("x.pdb", "H:x:-216\n", Engine216())));
+}
+
 TEST(LintFormatTest, HexPatternRules) {
   struct Case {
     const char* line;

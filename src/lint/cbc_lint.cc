@@ -10,6 +10,12 @@ namespace {
 // The header magic number and the constant that follows it.
 constexpr std::uint64_t kBcMagic = 0x53e5493e9f3d1c30ull;
 constexpr std::uint64_t kBcMagicTail = 42;
+// The bytecode kinds libclamav 1.4.6 handles: 1 (startup) and the hooks
+// 256-262; any other kind is refused once the header is read (tested:
+// "Bytecode: unhandled bytecode kind 0", also 2, 17, 255, 263, 300).
+constexpr std::uint64_t kKindStartup = 1;
+constexpr std::uint64_t kFirstHookKind = 256;
+constexpr std::uint64_t kLastHookKind = 262;
 // Numbers carry at most 16 nibbles (64 bits).
 constexpr unsigned kMaxNibbles = 16;
 
@@ -148,6 +154,11 @@ class CbcChecker final : public LineChecker {
     // text, the newline and the terminator.
     max_body_line_ = declared >= 2 ? declared - 2 : 0;
     header_ok_ = true;
+    if (kind != kKindStartup && (kind < kFirstHookKind || kind > kLastHookKind)) {
+      r.Fail(Code::kLintCbcHeader,
+             "bytecode kind " + std::to_string(kind) +
+                 " is not one the engine handles (1 or 256-262): it refuses the file");
+    }
   }
 
  private:

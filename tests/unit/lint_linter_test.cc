@@ -265,6 +265,25 @@ TEST(LintFormatTest, RealBytecodeHeaderParses) {
   EXPECT_TRUE(HasCode(LintMember("x.cbc", bad, Engine216()), Code::kLintCbcHeader));
 }
 
+// Tested with the real header's kind (257, encoded "ca`a") replaced: the
+// engine handles kinds 1 and 256-262 and refuses any other.
+TEST(LintFormatTest, BytecodeKindMustBeOneTheEngineHandles) {
+  const std::string header =
+      "ClamBCafhhelmfmkd|afefdfggifnf```ca`a```|bhacflfafmfbfcfmb`cnbacacmbcc`cmbgfcc`c`cefecicfc``"
+      "bgbaap`"
+      "clamcoincidencejb:726\nBC.X;Target:1;0;aabbccdd\n";
+  const std::size_t at = header.find("ca`a");
+  auto with_kind = [&](const char* encoded) { return std::string(header).replace(at, 4, encoded); };
+  for (const char* ok : {"aa", "c``a", "ca`a", "cf`a"}) {  // 1, 256, 257, 262
+    const auto f = LintMember("x.cbc", with_kind(ok), Engine216());
+    EXPECT_FALSE(HasError(f)) << ok << Describe(f);
+  }
+  for (const char* bad : {"`", "ab", "baa", "boo", "cg`a", "clba"}) {  // 0, 2, 17, 255, 263, 300
+    const auto f = LintMember("x.cbc", with_kind(bad), Engine216());
+    EXPECT_TRUE(HasCode(f, Code::kLintCbcHeader)) << bad << Describe(f);
+  }
+}
+
 TEST(LintFormatTest, BytecodeHeaderMustEndInTheLineLengthAndBodyLinesFitIt) {
   const std::string header =
       "ClamBCafhhelmfmkd|afefdfggifnf```ca`a```|bhacflfafmfbfcfmb`cnbacacmbcc`cmbgfcc`c`cefecicfc``bgbaap`"

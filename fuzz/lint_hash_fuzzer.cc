@@ -2,12 +2,17 @@
 // the member extension, the last byte the chunk size; findings must not
 // depend on chunking and must never be kInternalError. Each line must also
 // get the same verdict from the checker's plain-line fast path as from its
-// general path.
+// general path, and whole members the same findings from the bulk path
+// (clean runs taken at once) as from the line-by-line path.
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <tuple>
+#include <vector>
 
 #include "lint/lint_internal.h"
 #include "lint_fuzz_common.h"
@@ -45,12 +50,47 @@ void CompareFastPath(const char* name, std::string_view body) {
     }
   }
 }
+
+using Found =
+    std::tuple<cvdguard::Code, cvdguard::Severity, std::uint64_t, std::uint64_t, std::string>;
+
+std::vector<Found> LintWhole(std::unique_ptr<cvdguard::internal::lint::LineChecker> checker,
+                             std::string_view body, std::size_t chunk) {
+  std::vector<Found> out;
+  cvdguard::internal::LintOptions options;
+  options.engine_flevel = 216;
+  auto linter = cvdguard::internal::lint::CreateLinterFor(
+      std::move(checker), options,
+      [&out](cvdguard::Code c, cvdguard::Severity s, std::uint64_t line, std::uint64_t offset,
+             std::string m) { out.emplace_back(c, s, line, offset, std::move(m)); });
+  for (std::size_t i = 0; i < body.size(); i += chunk) {
+    const std::string_view part = body.substr(i, chunk);
+    linter->Update({reinterpret_cast<const std::uint8_t*>(part.data()), part.size()});
+  }
+  linter->Finish();
+  return out;
+}
+
+// Whole members: the bulk path (runs of clean lines taken at once) must give
+// the findings of the line-by-line path, line numbers and offsets included.
+void CompareBulkPath(const char* name, std::string_view body, std::size_t chunk) {
+  namespace lint = cvdguard::internal::lint;
+  const std::string_view ext = std::string_view(name).substr(2);
+  const lint::Flevel fl{216};
+  if (LintWhole(lint::MakeHashChecker(ext, fl, true), body, chunk) !=
+      LintWhole(lint::MakeHashChecker(ext, fl, false), body, chunk)) {
+    std::abort();
+  }
+}
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size > 0 && size <= cvdguard::fuzz::kMaxInput) {
-    CompareFastPath(kNames[data[0] % kNames.size()],
-                    std::string_view(reinterpret_cast<const char*>(data) + 1, size - 1));
+    const char* const name = kNames[data[0] % kNames.size()];
+    const std::string_view body(reinterpret_cast<const char*>(data) + 1, size - 1);
+    CompareFastPath(name, body);
+    CompareBulkPath(name, body, std::size_t{1} + data[size - 1] % 97);
+    CompareBulkPath(name, body, body.size() + 1);
   }
   return cvdguard::fuzz::LintFamily(data, size, kNames);
 }

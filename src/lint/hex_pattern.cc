@@ -268,10 +268,15 @@ struct PartChecker {
         elems->push_back({Kind::kGeneric, false});
         continue;
       }
-      // Most of a pattern is literal hex bytes: take them without the
-      // token analysis below.
+      // Most of a pattern is literal hex bytes, and expanded {N} gaps are
+      // runs of "??": take both without the token analysis below.
       if (i + 1 < rest.size() && IsHexDigit(rest[i]) && IsHexDigit(rest[i + 1])) {
         elems->push_back({Kind::kLiteral, NonZeroByte(rest[i], rest[i + 1])});
+        i += 2;
+        continue;
+      }
+      if (i + 1 < rest.size() && rest[i] == '?' && rest[i + 1] == '?') {
+        elems->push_back({Kind::kAny, false});
         i += 2;
         continue;
       }
@@ -367,7 +372,7 @@ bool ExpandInlineGaps(std::string_view in, std::string* out) {
     if (close != std::string_view::npos && ParseSmallNumber(in.substr(open + 1, close - open - 1), &n) &&
         n >= 1 && n <= kMaxInlineGap) {
       out->append(in.substr(i, open - i));
-      for (unsigned k = 0; k < n; ++k) out->append("??");
+      out->append(2 * std::size_t{n}, '?');  // n "??" tokens
       i = close + 1;
       continue;
     }

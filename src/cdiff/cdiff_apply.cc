@@ -133,11 +133,10 @@ void ApplyCore(PatchOutcome* out, internal::MemberList base_members,
   Code code = Code::kCdiffResultInvalid;
   std::string error;
   std::vector<std::uint8_t> bytes;
-  if (!internal::BuildCldBytes(files, base.database, &bytes, &code, &error)) {
+  if (!internal::BuildCldBytes(std::move(files), base.database, &bytes, &code, &error)) {
     Add(out, code, error);
     return;
   }
-  files.clear();
   VerifyOptions ro = options;
   ro.file_name = out_name;
   ro.sign_path.reset();

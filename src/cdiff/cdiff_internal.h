@@ -117,9 +117,11 @@ std::vector<std::string> CldMemberOrder(const FileSet& files, const std::string&
 
 // Builds a raw-tar .cld from the set (FORMAT.md 5.3). False with *code and
 // *error when COPYING or a usable <db>.info first line is missing, or a name
-// does not fit the tar dialect.
-bool BuildCldBytes(const FileSet& files, const std::string& db, std::vector<std::uint8_t>* out,
-                   Code* code, std::string* error);
+// does not fit the tar dialect. The set is taken by value and each member is
+// freed once it is in the tar, so a caller that moves its set in holds about
+// one copy of the database, not two.
+bool BuildCldBytes(FileSet files, const std::string& db, std::vector<std::uint8_t>* out, Code* code,
+                   std::string* error);
 
 // "daily-27001.cdiff" -> {"daily", 27001}. False if the base name is not
 // <name>-<digits>.cdiff.

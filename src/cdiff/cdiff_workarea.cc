@@ -299,8 +299,8 @@ std::vector<std::string> CldMemberOrder(const FileSet& files, const std::string&
   return order;
 }
 
-bool BuildCldBytes(const FileSet& files, const std::string& db, std::vector<std::uint8_t>* out,
-                   Code* code, std::string* error) {
+bool BuildCldBytes(FileSet files, const std::string& db, std::vector<std::uint8_t>* out, Code* code,
+                   std::string* error) {
   out->clear();
   if (files.count("COPYING") == 0) {
     *code = Code::kCdiffResultNoCopying;
@@ -328,13 +328,14 @@ bool BuildCldBytes(const FileSet& files, const std::string& db, std::vector<std:
   out->insert(out->end(), info->second.begin(), info->second.begin() + static_cast<std::ptrdiff_t>(lf));
   out->resize(kHeaderSize, ' ');
   for (const std::string& name : CldMemberOrder(files, db)) {
-    const std::string& data = files.at(name);
-    if (!AppendTarMember(name, cvdguard::AsBytes(data), out)) {
+    const auto member = files.find(name);
+    if (!AppendTarMember(name, cvdguard::AsBytes(member->second), out)) {
       *code = Code::kCdiffResultInvalid;
       *error = "member name '" + Printable(name) + "' does not fit ClamAV's tar dialect";
       out->clear();
       return false;
     }
+    files.erase(member);  // now in the tar: one copy at a time
   }
   return true;
 }

@@ -248,19 +248,25 @@ class Validator::Impl::Worker {
   ~Worker() { Join(); }
 
   void Push(std::span<const std::uint8_t> bytes) {
-    std::unique_lock<std::mutex> lock(mu_);
-    // The worker stops consuming once the structure has failed; keep
-    // hashing on this thread but stop queueing.
-    if (stop_consuming_) return;
-    room_.wait(lock, [this] { return queue_.size() < kMaxQueued; });
-    std::vector<std::uint8_t> buf;
-    if (!free_.empty()) {
-      buf = std::move(free_.back());
-      free_.pop_back();
+    // In pieces of at most kMaxChunk, so that one large Update (VerifyMemory
+    // of a whole database) is not copied whole: the queue holds at most
+    // kMaxQueued pieces.
+    for (std::size_t at = 0; at < bytes.size(); at += kMaxChunk) {
+      const auto piece = bytes.subspan(at, std::min(kMaxChunk, bytes.size() - at));
+      std::unique_lock<std::mutex> lock(mu_);
+      // The worker stops consuming once the structure has failed; keep
+      // hashing on this thread but stop queueing.
+      if (stop_consuming_) return;
+      room_.wait(lock, [this] { return queue_.size() < kMaxQueued; });
+      std::vector<std::uint8_t> buf;
+      if (!free_.empty()) {
+        buf = std::move(free_.back());
+        free_.pop_back();
+      }
+      buf.assign(piece.begin(), piece.end());
+      queue_.push_back(std::move(buf));
+      ready_.notify_one();
     }
-    buf.assign(bytes.begin(), bytes.end());
-    queue_.push_back(std::move(buf));
-    ready_.notify_one();
   }
 
   void Join() {
@@ -276,6 +282,7 @@ class Validator::Impl::Worker {
   // 8 chunks of up to 1 MiB: enough to absorb jitter between the threads,
   // small enough to keep peak memory flat.
   static constexpr std::size_t kMaxQueued = 8;
+  static constexpr std::size_t kMaxChunk = std::size_t{1} << 20;
 
   void Run() {
     while (true) {

@@ -303,10 +303,7 @@ struct PartChecker {
     if (part.size() / 2 < 2) {
       return Fail(Code::kLintPatternTooShort, "pattern part " + Quote(part) + " is shorter than 2 bytes");
     }
-    // The common part: whole hex bytes only, at least 2. Every element is a
-    // literal, so each rule below holds (2+ elements, a pre-filter run of
-    // literals, a pair of consecutive static bytes).
-    if (part.size() % 2 == 0 && AllHex(part)) return true;
+    if (IsLiteralPart(part)) return true;  // the common part
     std::string_view rest;
     if (!StripAnchors(part, &rest)) return false;
     ElemList elems(rest.size());
@@ -416,6 +413,10 @@ std::uint8_t PatternChars(std::string_view s) {
 }
 
 }  // namespace
+
+bool IsLiteralPart(std::string_view part) {
+  return part.size() >= 4 && part.size() % 2 == 0 && AllHex(part);
+}
 
 void CheckBodyPattern(std::string_view pattern, const PatternContext& ctx, LineResult& result) {
   // Without '{' there is nothing to expand: check the pattern in place.

@@ -20,6 +20,11 @@ struct PatternContext {
 // first violation is recorded with result.Fail(). Does not check the offset.
 void CheckBodyPattern(std::string_view pattern, const PatternContext& ctx, LineResult& result);
 
+// Whether `part` is whole hex bytes only, at least 2: every element a
+// literal, so the AC part rules of SIGNATURES.md 3.4 all hold for it (2+
+// elements, a pre-filter run of literals, a pair of consecutive static bytes).
+bool IsLiteralPart(std::string_view part);
+
 // cli_caloff rules (SIGNATURES.md 3.5) for `target`; records result.Fail().
 void CheckOffset(std::string_view offset, int target, LineResult& result);
 

@@ -52,13 +52,9 @@ Fields RegexAwareSplit(std::string_view s, char sep, std::size_t regex_from, std
     if (out.size() == max_fields) return out;  // the rest is dropped
   }
   if (s.find('/', i) == std::string_view::npos) {
-    // No regex can open: split on `sep` alone, a search per field.
-    for (std::size_t pos; (pos = s.find(sep, i)) != std::string_view::npos;) {
-      out.push_back(s.substr(start, pos - start));
-      start = i = pos + 1;
-      if (out.size() == max_fields) return out;  // the rest is dropped
-    }
-    out.push_back(s.substr(start));
+    // No regex can open: the rest splits on `sep` alone.
+    for (std::string_view f : SplitFields(s.substr(start), sep, max_fields - out.size()))
+      out.push_back(f);
     return out;
   }
   bool in_regex = false;
@@ -276,7 +272,7 @@ class LdbChecker final : public LineChecker {
                    LineResult& r) {
     // The common subsignature, whole hex bytes and nothing else, is a body
     // pattern of literals only: CheckContent would find nothing in it.
-    if (s.size() >= 4 && s.size() % 2 == 0 && AllHex(s)) return;
+    if (IsLiteralPart(s)) return;
     const Where where{index, s};
     if (!s.empty() && s[0] == '$') return CheckMacro(s, where, r);
     if (s.find('/') != std::string_view::npos) {

@@ -82,26 +82,12 @@ std::vector<std::string_view> TopLevelBranches(std::string_view s) {
 struct SuffixRun;
 SuffixRun AlternativesSuffix(std::string_view re, std::size_t before, int depth);
 
-// An unescaped "()" outside bracket expressions.
-bool HasEmptyGroup(std::string_view s) {
-  for (std::size_t j = 0; j < s.size(); ++j) {
-    if (s[j] == '\\') {
-      ++j;
-    } else if (s[j] == '[') {
-      const std::size_t e = BracketEnd(s, j);
-      if (e == std::string_view::npos) return false;
-      j = e - 1;
-    } else if (s[j] == '(' && j + 1 < s.size() && s[j + 1] == ')') {
-      return true;
-    }
-  }
-  return false;
-}
-
 // The suffix extractor has its own parser, which ends the expression at an
 // unmatched ')' (the regex compiler takes that ')' as a literal). Tested:
 // "R:ab|cd)" loads, "X:....com([/?].*)?:.)+\\.amazon\\.com" has no suffix.
-std::string_view UpToUnmatchedClose(std::string_view s) {
+// *empty_group: an unescaped "()" outside brackets comes before that end.
+std::string_view UpToUnmatchedClose(std::string_view s, bool* empty_group) {
+  *empty_group = false;
   std::size_t depth = 0;
   for (std::size_t j = 0; j < s.size(); ++j) {
     if (s[j] == '\\') {
@@ -111,6 +97,7 @@ std::string_view UpToUnmatchedClose(std::string_view s) {
       if (e == std::string_view::npos) return s;
       j = e - 1;
     } else if (s[j] == '(') {
+      if (j + 1 < s.size() && s[j + 1] == ')') *empty_group = true;
       ++depth;
     } else if (s[j] == ')') {
       if (depth == 0) return s.substr(0, j);
@@ -272,11 +259,12 @@ class PhishChecker final : public LineChecker {
       r.Fail(Code::kLintPhishRegex, "regex " + Quote(re) + " does not compile: " + *e);
       return;
     }
-    std::string_view head = UpToUnmatchedClose(re);
+    bool empty_group = false;
+    std::string_view head = UpToUnmatchedClose(re, &empty_group);
     // The suffix extractor refuses an empty group (tested: "R:a()b",
     // "R:a(b()c)d" fail, "R:a[()]b", "R:a\(\)b" and "R:ab)()c" load), though
     // the compiler accepts one (".cdb" "()ab" loads).
-    if (HasEmptyGroup(head)) {
+    if (empty_group) {
       r.Fail(Code::kLintPhishRegex, "regex " + Quote(re) + " has an empty group '()'");
       return;
     }

@@ -1,5 +1,7 @@
 // .cbc bytecode: the header line only (SIGNATURES.md 13). Later lines (the
 // logical signature, types, functions) are not linted.
+#include <algorithm>
+#include <optional>
 #include <string>
 
 #include "lint/lint_internal.h"
@@ -18,6 +20,14 @@ constexpr std::uint64_t kFirstHookKind = 256;
 constexpr std::uint64_t kLastHookKind = 262;
 // Numbers carry at most 16 nibbles (64 bits).
 constexpr unsigned kMaxNibbles = 16;
+// A skipped bytecode (format level or flevel range) is still read to its
+// end, with a line buffer of max(4096, the declared length) when the header
+// was read up to that length, else 4096. A line that does not fit (buffer
+// size - 1 characters, a CR counted) makes libclamav 1.4.6 log "cli_dbgets:
+// Line too long for provided buffer", and it refuses the file once about
+// 28 KB more follow the line (tested with format levels 1 and 8, and with
+// minimum flevels above the engine's and declared lengths 100-16109).
+constexpr std::uint64_t kSkippedBodyBuffer = 4096;
 
 class HeaderReader {
  public:
@@ -98,10 +108,17 @@ class CbcChecker final : public LineChecker {
   }
 
   std::optional<Issue> CheckLaterLine(std::uint64_t length) override {
-    if (!header_ok_ || length <= max_body_line_) return std::nullopt;
+    if (!max_body_line_ || length <= *max_body_line_) return std::nullopt;
+    if (skipped_) {
+      return Issue{Code::kLintLineTooLong, Severity::kError,
+                   "bytecode line of " + std::to_string(length) +
+                       " characters: the engine skips this bytecode but still reads its lines, " +
+                       std::to_string(*max_body_line_) + " characters at most, and refuses the file when more "
+                       "follows the line"};
+    }
     return Issue{Code::kLintLineTooLong, Severity::kError,
                  "bytecode line of " + std::to_string(length) + " characters exceeds the header's limit of " +
-                     std::to_string(max_body_line_) + " (declared line length minus 2)"};
+                     std::to_string(*max_body_line_) + " (declared line length minus 2)"};
   }
 
   void CheckLine(std::string_view line, LineResult& r) override {
@@ -111,11 +128,12 @@ class CbcChecker final : public LineChecker {
     }
     HeaderReader h(line, 6);
     std::uint64_t format = 0, ts = 0, exclude = 0, kind = 0, min_fl = 0, max_fl = 0, res = 0;
-    std::uint64_t types = 0, funcs = 0, magic = 0, tail = 0;
+    std::uint64_t types = 0, funcs = 0, magic = 0;
     if (!h.Number(&format)) return (void)r.Fail(Code::kLintCbcHeader, "bytecode header: " + h.error());
     if (format != 6 && format != 7) {
       r.Skip(Code::kLintCbcSkipped, "bytecode format level " + std::to_string(format) +
                                         " is not supported (6 or 7): the engine skips it");
+      Skipped(0);
       return;
     }
     // A string without its NUL terminator is reported by the engine but the
@@ -132,28 +150,22 @@ class CbcChecker final : public LineChecker {
                          h.Number(&min_fl) && h.Number(&max_fl);
     const bool ok = have_fl && h.Number(&res) && string_field() && h.Number(&types) && h.Number(&funcs) &&
                     h.Number(&magic);
+    std::uint64_t declared = 0;
+    std::string why;
+    const bool complete = ok && ReadLineLength(line, magic, h, &declared, &why);
     if (have_fl && fl_.level &&
         ((min_fl != 0 && min_fl > *fl_.level) || (max_fl != 0 && max_fl < *fl_.level))) {
       r.FlevelSkip("bytecode flevel range " + std::to_string(min_fl) + "-" + std::to_string(max_fl) +
                    " excludes flevel " + std::to_string(*fl_.level));
+      Skipped(complete ? declared : 0);
       return;
     }
     if (!ok) return (void)r.Fail(Code::kLintCbcHeader, "bytecode header: " + h.error());
     if (!deferred.empty()) return (void)r.Fail(Code::kLintCbcHeader, "bytecode header: " + deferred);
-    if (magic != kBcMagic || !h.Nibbles(2, &tail) || tail != kBcMagicTail) {
-      return (void)r.Fail(Code::kLintCbcHeader, "bytecode header: magic numbers do not match");
-    }
-    if (!h.Expect(':')) return (void)r.Fail(Code::kLintCbcHeader, "bytecode header: " + h.error());
-    const std::string_view rest = line.substr(h.pos());
-    std::uint64_t declared = 0;
-    bool neg = false;
-    if (rest.empty() || !AllDigits(rest) || !StrtolWhole(rest, 10, &declared, &neg) || declared == 0) {
-      return (void)r.Fail(Code::kLintCbcHeader, "bytecode header: ':' must be followed by the line length only");
-    }
+    if (!complete) return (void)r.Fail(Code::kLintCbcHeader, "bytecode header: " + why);
     // The body is read with a buffer of the declared size, which holds the
     // text, the newline and the terminator.
     max_body_line_ = declared >= 2 ? declared - 2 : 0;
-    header_ok_ = true;
     if (kind != kKindStartup && (kind < kFirstHookKind || kind > kLastHookKind)) {
       r.Fail(Code::kLintCbcHeader,
              "bytecode kind " + std::to_string(kind) +
@@ -162,9 +174,38 @@ class CbcChecker final : public LineChecker {
   }
 
  private:
+  // The header's tail after the counts: the magic numbers, ':' and the
+  // declared line length.
+  static bool ReadLineLength(std::string_view line, std::uint64_t magic, HeaderReader& h,
+                             std::uint64_t* declared, std::string* why) {
+    std::uint64_t tail = 0;
+    if (magic != kBcMagic || !h.Nibbles(2, &tail) || tail != kBcMagicTail) {
+      *why = "magic numbers do not match";
+      return false;
+    }
+    if (!h.Expect(':')) {
+      *why = h.error();
+      return false;
+    }
+    const std::string_view rest = line.substr(h.pos());
+    bool neg = false;
+    if (rest.empty() || !AllDigits(rest) || !StrtolWhole(rest, 10, declared, &neg) || *declared == 0) {
+      *why = "':' must be followed by the line length only";
+      return false;
+    }
+    return true;
+  }
+
+  // `declared`: the header's line length, 0 when the engine stops reading
+  // the header before it.
+  void Skipped(std::uint64_t declared) {
+    skipped_ = true;
+    max_body_line_ = std::max(kSkippedBodyBuffer, declared) - 1;
+  }
+
   Flevel fl_;
-  bool header_ok_ = false;
-  std::uint64_t max_body_line_ = 0;
+  bool skipped_ = false;
+  std::optional<std::uint64_t> max_body_line_;  // set once line 1 is read and not refused
 };
 
 }  // namespace

@@ -296,6 +296,43 @@ TEST(LintFormatTest, BytecodeHeaderMustEndInTheLineLengthAndBodyLinesFitIt) {
   EXPECT_TRUE(HasCode(LintMember("x.cbc", header + "\n", Engine216()), Code::kLintCbcHeader));
 }
 
+// Tested against libclamav 1.4.6 with .cud members of ~100 KB: a skipped
+// bytecode (format level 1 or 8, or a minimum flevel above the engine's) is
+// still read, with a line buffer of max(4096, the declared length) when the
+// header is read up to that length, else 4096; a line may fill it but one
+// character, a CR counted.
+TEST(LintFormatTest, SkippedBytecodeIsStillReadWithALineBuffer) {
+  const std::string stem =
+      "ClamBCafhhelmfmkd|afefdfggifnf```ca`a```|bhacflfafmfbfcfmb`cnbacacmbcc`cmbgfcc`c`cefecicfc``bgbaap`"
+      "clamcoincidencejb:";
+  auto high_min_fl = [&](const std::string& declared) {
+    std::string h = stem + declared + "\n";
+    return h.replace(h.find("`ca`a```|bh"), 11, "`ca`acooo``|bh");  // minimum flevel 4095
+  };
+  std::string level8 = stem + "726\n";
+  level8.replace(0, 8, "ClamBCah");
+  // {header, longest line the engine reads}
+  const std::pair<std::string, std::size_t> cases[] = {
+      {"ClamBCaah\n", 4095}, {level8, 4095},           {high_min_fl("726"), 4095},
+      {high_min_fl("100"), 4095}, {high_min_fl("5000"), 4999}, {high_min_fl("16109"), 16108},
+      {high_min_fl("72x"), 4095},  // the header fails after the flevel range: the engine still skips it
+  };
+  for (const auto& [header, longest] : cases) {
+    const auto fits = LintMember("x.cbc", header + std::string(longest, 'A') + "\nxx\n", Engine216());
+    EXPECT_TRUE(HasCode(fits, Code::kLintCbcSkipped) || HasCode(fits, Code::kLintFlevelSkipped)) << Describe(fits);
+    EXPECT_FALSE(HasError(fits)) << header << Describe(fits);
+    EXPECT_FALSE(HasError(LintMember("x.cbc", header + std::string(longest - 1, 'A') + "\r\nxx\n", Engine216())));
+    for (const std::string& line : {std::string(longest + 1, 'A') + "\n", std::string(longest, 'A') + "\r\n"}) {
+      const auto f = LintMember("x.cbc", header + "xx\n" + line + "xx\n", Engine216());
+      EXPECT_TRUE(HasCode(f, Code::kLintLineTooLong)) << header << Describe(f);
+    }
+  }
+  // A bytecode that loads reads its body with the declared length.
+  EXPECT_FALSE(HasError(LintMember("x.cbc", stem + "16109\n" + std::string(16107, 'A') + "\n", Engine216())));
+  EXPECT_TRUE(HasCode(LintMember("x.cbc", stem + "726\n" + std::string(4095, 'A') + "\n", Engine216()),
+                      Code::kLintLineTooLong));
+}
+
 TEST(LintFormatTest, IgnoreListMd5LineNeedsANameOfThreeCharacters) {
   EXPECT_TRUE(HasCode(LintMember("x.ign2", "ab:44d88612fea8a8f36de82e1278abb02f\n", Engine216()), Code::kLintIgnMd5));
   EXPECT_FALSE(HasError(LintMember("x.ign2", "abc:44d88612fea8a8f36de82e1278abb02f\n", Engine216())));

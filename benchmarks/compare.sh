@@ -4,7 +4,8 @@
 # zlib backend via --inflate zlib; and without the lint), sigtool --info, a
 # clamscan -d load of the .cud twin, and plain gzip -dc / igzip -dc of the
 # payload. Prints medians, ratios to cvdguard, peak RSS (max resident set,
-# /usr/bin/time -f %M) and the targets of docs/performance.md.
+# ru_maxrss) and the targets of docs/performance.md. benchmarks/timeit.py
+# times each run to well under a millisecond (no shell, no 10 ms steps).
 #   benchmarks/compare.sh [--smoke] [--size MB] [--runs N] [--no-clamscan]
 #                         [--batch] [BUILD_DIR]
 # --batch adds the batch-mode figures: 200 small files and 8 large ones,
@@ -46,26 +47,29 @@ tail -c +513 "$work/daily.cvd" > "$work/payload.gz"
 keys=(--no-official-keys --key "cvd:$work/cvd.pub" --key "info:$work/info.pub")
 echo "file: $(stat -c %s "$work/daily.cvd") bytes compressed, $(gzip -dc "$work/payload.gz" | wc -c) bytes of tar"
 
+# Commands as word lists (timeit.py starts them without a shell, output to
+# /dev/null); a name ending in "!" must exit 0.
+q() { printf '%q ' "$@"; }
 declare -A cmds
-cmds[cvdguard]="\"$cli\" verify ${keys[*]} \"$work/daily.cvd\""
-cmds[cvdguard_nolint]="\"$cli\" verify --no-lint ${keys[*]} \"$work/daily.cvd\""
-cmds[cvdguard_zlib]="\"$cli\" verify --inflate zlib ${keys[*]} \"$work/daily.cvd\""
-cmds[cvdguard_zlib_nolint]="\"$cli\" verify --inflate zlib --no-lint ${keys[*]} \"$work/daily.cvd\""
-cmds[gzip_dc]="gzip -dc \"$work/payload.gz\" >/dev/null"
-command -v igzip >/dev/null && cmds[igzip_dc]="igzip -dc \"$work/payload.gz\" >/dev/null"
-command -v sigtool >/dev/null && cmds[sigtool_info]="sigtool --info \"$work/daily.cvd\" >/dev/null 2>&1; true"
-command -v clamscan >/dev/null && cmds[clamscan_load]="clamscan --no-summary -d \"$work/daily.cud\" \"$work/empty\" >/dev/null 2>&1; true"
+cmds[cvdguard!]=$(q "$cli" verify "${keys[@]}" "$work/daily.cvd")
+cmds[cvdguard_nolint!]=$(q "$cli" verify --no-lint "${keys[@]}" "$work/daily.cvd")
+cmds[cvdguard_zlib!]=$(q "$cli" verify --inflate zlib "${keys[@]}" "$work/daily.cvd")
+cmds[cvdguard_zlib_nolint!]=$(q "$cli" verify --inflate zlib --no-lint "${keys[@]}" "$work/daily.cvd")
+cmds[gzip_dc!]=$(q gzip -dc "$work/payload.gz")
+command -v igzip >/dev/null && cmds[igzip_dc!]=$(q igzip -dc "$work/payload.gz")
+command -v sigtool >/dev/null && cmds[sigtool_info]=$(q sigtool --info "$work/daily.cvd")
+command -v clamscan >/dev/null && cmds[clamscan_load]=$(q clamscan --no-summary -d "$work/daily.cud" "$work/empty")
 if [ "$smoke" = 1 ] || [ "$clamscan" = 0 ]; then unset 'cmds[clamscan_load]'; fi
 
-names=($(printf '%s\n' "${!cmds[@]}" | sort))
+specs=()
+for n in $(printf '%s\n' "${!cmds[@]}" | sort); do specs+=("$n=${cmds[$n]}"); done
+names=($(printf '%s\n' "${!cmds[@]}" | tr -d '!' | sort))
+python3 "$root/benchmarks/timeit.py" "$runs" "${specs[@]}" > "$work/times"
 declare -A times rss
-for ((i = 0; i < runs; i++)); do
-  for n in "${names[@]}"; do
-    out=$( { /usr/bin/time -f "%e %M" bash -c "${cmds[$n]}" ; } 2>&1 | tail -1)
-    times[$n]="${times[$n]:-} ${out% *}"
-    rss[$n]="${rss[$n]:-} ${out#* }"
-  done
-done
+while read -r n t k; do
+  times[$n]="${times[$n]:-} $t"
+  rss[$n]="${rss[$n]:-} $k"
+done < "$work/times"
 median() { printf '%s\n' $1 | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 base=$(median "${times[cvdguard]}")
 printf '%-22s %10s %12s %14s\n' tool median_s ratio_to_cvd peak_rss_MB
@@ -73,7 +77,7 @@ for n in "${names[@]}"; do
   m=$(median "${times[$n]}")
   r=$(median "${rss[$n]}")
   ratio=$(awk -v a="$m" -v b="$base" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }')
-  printf '%-22s %10s %12s %14.1f\n' "$n" "$m" "$ratio" "$(awk -v k="$r" 'BEGIN{print k/1024}')"
+  printf '%-22s %10.3f %12s %14.1f\n' "$n" "$m" "$ratio" "$(awk -v k="$r" 'BEGIN{print k/1024}')"
 done
 ratio() { awk -v a="$(median "${times[$1]}")" -v b="$(median "${times[$2]}")" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 echo "targets (docs/performance.md):"
@@ -97,8 +101,8 @@ if [ "$batch" = 1 ]; then
     declare -A bt=()
     for ((i = 0; i < runs; i++)); do
       for j in 1 2; do
-        t=$( { /usr/bin/time -f "%e" "$cli" verify -q --jobs "$j" "${keys[@]}" --at 2026-11-24T00:00:00Z \
-               "$work/b-$set" >/dev/null; } 2>&1 | tail -1)
+        t=$(python3 "$root/benchmarks/timeit.py" 1 "jobs$j!=$(q "$cli" verify -q --jobs "$j" "${keys[@]}" \
+              --at 2026-11-24T00:00:00Z "$work/b-$set")" | awk '{print $2}')
         bt[$j]="${bt[$j]:-} $t"
       done
     done

@@ -118,7 +118,7 @@ class CbcChecker final : public LineChecker {
     }
     return Issue{Code::kLintLineTooLong, Severity::kError,
                  "bytecode line of " + std::to_string(length) + " characters exceeds the header's limit of " +
-                     std::to_string(*max_body_line_) + " (declared line length minus 2)"};
+                     std::to_string(*max_body_line_) + " (declared line length minus 1)"};
   }
 
   void CheckLine(std::string_view line, LineResult& r) override {
@@ -163,9 +163,13 @@ class CbcChecker final : public LineChecker {
     if (!ok) return (void)r.Fail(Code::kLintCbcHeader, "bytecode header: " + h.error());
     if (!deferred.empty()) return (void)r.Fail(Code::kLintCbcHeader, "bytecode header: " + deferred);
     if (!complete) return (void)r.Fail(Code::kLintCbcHeader, "bytecode header: " + why);
-    // The body is read with a buffer of the declared size, which holds the
-    // text, the newline and the terminator.
-    max_body_line_ = declared >= 2 ? declared - 2 : 0;
+    if (declared == 0) {
+      return (void)r.Fail(Code::kLintCbcHeader,
+                          "bytecode header: the declared line length is 0 (modulo 2^32): no line can be read");
+    }
+    // The body is read with a buffer of the declared size: a line of up to
+    // that size minus one character (tested: 16,107 with 16108, not 16107).
+    max_body_line_ = declared - 1;
     if (kind != kKindStartup && (kind < kFirstHookKind || kind > kLastHookKind)) {
       r.Fail(Code::kLintCbcHeader,
              "bytecode kind " + std::to_string(kind) +
@@ -187,12 +191,17 @@ class CbcChecker final : public LineChecker {
       *why = h.error();
       return false;
     }
+    // Read like strtol (leading blanks and a sign allowed, nothing after the
+    // digits) and kept as a 32-bit unsigned: ":-554" is 4294966742 and
+    // ":4294967396" is 100 (tested).
     const std::string_view rest = line.substr(h.pos());
+    std::uint64_t magnitude = 0;
     bool neg = false;
-    if (rest.empty() || !AllDigits(rest) || !StrtolWhole(rest, 10, declared, &neg) || *declared == 0) {
+    if (!StrtolWhole(rest, 10, &magnitude, &neg)) {
       *why = "':' must be followed by the line length only";
       return false;
     }
+    *declared = AtoiAsUnsigned(rest);
     return true;
   }
 

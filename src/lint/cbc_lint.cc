@@ -21,12 +21,13 @@ constexpr std::uint64_t kLastHookKind = 262;
 // Numbers carry at most 16 nibbles (64 bits).
 constexpr unsigned kMaxNibbles = 16;
 // A skipped bytecode (format level or flevel range) is still read to its
-// end, with a line buffer of max(4096, the declared length) when the header
-// was read up to that length, else 4096. A line that does not fit (buffer
-// size - 1 characters, a CR counted) makes libclamav 1.4.6 log "cli_dbgets:
-// Line too long for provided buffer", and it refuses the file once about
-// 28 KB more follow the line (tested with format levels 1 and 8, and with
-// minimum flevels above the engine's and declared lengths 100-16109).
+// end, with a line buffer of max(4096, the number after the first ':' of
+// line 1, read like atoi), 4096 without a ':', whatever the fields before
+// it. A line that does not fit (buffer size - 1 characters, a CR counted)
+// makes libclamav 1.4.6 log "cli_dbgets: Line too long for provided
+// buffer", and it refuses the file once about 28 KB more follow the line
+// (tested with format levels 1 and 8, minimum flevels above the engine's,
+// shifted fields, "ClamBCaah:5000", ":50:5000", ":5000:50", ":554x").
 constexpr std::uint64_t kSkippedBodyBuffer = 4096;
 
 class HeaderReader {
@@ -133,7 +134,7 @@ class CbcChecker final : public LineChecker {
     if (format != 6 && format != 7) {
       r.Skip(Code::kLintCbcSkipped, "bytecode format level " + std::to_string(format) +
                                         " is not supported (6 or 7): the engine skips it");
-      Skipped(0);
+      Skipped(line);
       return;
     }
     // A string without its NUL terminator is reported by the engine but the
@@ -150,19 +151,20 @@ class CbcChecker final : public LineChecker {
                          h.Number(&min_fl) && h.Number(&max_fl);
     const bool ok = have_fl && h.Number(&res) && string_field() && h.Number(&types) && h.Number(&funcs) &&
                     h.Number(&magic);
-    std::uint64_t declared = 0;
-    std::string why;
-    const bool complete = ok && ReadLineLength(line, magic, h, &declared, &why);
     if (have_fl && fl_.level &&
         ((min_fl != 0 && min_fl > *fl_.level) || (max_fl != 0 && max_fl < *fl_.level))) {
       r.FlevelSkip("bytecode flevel range " + std::to_string(min_fl) + "-" + std::to_string(max_fl) +
                    " excludes flevel " + std::to_string(*fl_.level));
-      Skipped(complete ? declared : 0);
+      Skipped(line);
       return;
     }
     if (!ok) return (void)r.Fail(Code::kLintCbcHeader, "bytecode header: " + h.error());
     if (!deferred.empty()) return (void)r.Fail(Code::kLintCbcHeader, "bytecode header: " + deferred);
-    if (!complete) return (void)r.Fail(Code::kLintCbcHeader, "bytecode header: " + why);
+    std::uint64_t declared = 0;
+    std::string why;
+    if (!ReadLineLength(line, magic, h, &declared, &why)) {
+      return (void)r.Fail(Code::kLintCbcHeader, "bytecode header: " + why);
+    }
     if (declared == 0) {
       return (void)r.Fail(Code::kLintCbcHeader,
                           "bytecode header: the declared line length is 0 (modulo 2^32): no line can be read");
@@ -205,10 +207,12 @@ class CbcChecker final : public LineChecker {
     return true;
   }
 
-  // `declared`: the header's line length, 0 when the engine stops reading
-  // the header before it.
-  void Skipped(std::uint64_t declared) {
+  // A skipped bytecode's lines are read with the buffer described at
+  // kSkippedBodyBuffer, sized from line 1.
+  void Skipped(std::string_view line) {
     skipped_ = true;
+    const std::size_t colon = line.find(':');
+    const std::uint64_t declared = colon == std::string_view::npos ? 0 : AtoiAsUnsigned(line.substr(colon + 1));
     max_body_line_ = std::max(kSkippedBodyBuffer, declared) - 1;
   }
 

@@ -318,8 +318,8 @@ TEST(LintFormatTest, BytecodeHeaderMustEndInTheLineLengthAndBodyLinesFitIt) {
 
 // Tested against libclamav 1.4.6 with .cud members of ~100 KB: a skipped
 // bytecode (format level 1 or 8, or a minimum flevel above the engine's) is
-// still read, with a line buffer of max(4096, the declared length) when the
-// header is read up to that length, else 4096; a line may fill it but one
+// still read, with a line buffer of max(4096, atoi of what follows the first
+// ':' of line 1), whatever the fields before it; a line may fill it but one
 // character, a CR counted.
 TEST(LintFormatTest, SkippedBytecodeIsStillReadWithALineBuffer) {
   const std::string stem =
@@ -336,6 +336,9 @@ TEST(LintFormatTest, SkippedBytecodeIsStillReadWithALineBuffer) {
       {"ClamBCaah\n", 4095}, {level8, 4095},           {high_min_fl("726"), 4095},
       {high_min_fl("100"), 4095}, {high_min_fl("5000"), 4999}, {high_min_fl("16109"), 16108},
       {high_min_fl("72x"), 4095},  // the header fails after the flevel range: the engine still skips it
+      {high_min_fl("5000x"), 4999},
+      {"ClamBCaah:5000\n", 4999},   {"ClamBCaah:50:5000\n", 4095},  {"ClamBCaah:5000:50\n", 4999},
+      {"ClamBCah:16109\n", 16108},  {"ClamBCaahzz: +5000\n", 4999},
   };
   for (const auto& [header, longest] : cases) {
     const auto fits = LintMember("x.cbc", header + std::string(longest, 'A') + "\nxx\n", Engine216());
@@ -347,6 +350,8 @@ TEST(LintFormatTest, SkippedBytecodeIsStillReadWithALineBuffer) {
       EXPECT_TRUE(HasCode(f, Code::kLintLineTooLong)) << header << Describe(f);
     }
   }
+  // ":-1" is 2^32 - 1.
+  EXPECT_FALSE(HasError(LintMember("x.cbc", "ClamBCaah:-1\n" + std::string(20000, 'A') + "\n", Engine216())));
   // A bytecode that loads reads its body with the declared length.
   EXPECT_FALSE(HasError(LintMember("x.cbc", stem + "16109\n" + std::string(16107, 'A') + "\n", Engine216())));
   EXPECT_TRUE(HasCode(LintMember("x.cbc", stem + "726\n" + std::string(4095, 'A') + "\n", Engine216()),

@@ -77,10 +77,11 @@ struct PatchOutcome {
 // previous + 1, starting at the base header version, D2), applies the
 // patches in memory, builds the .cld as freshclam does (FORMAT.md 5.3: a
 // raw tar in ClamAV's dialect, COPYING, <name>.info, <name>.cfg first; header
-// = first .info line padded with spaces, md5/dsig "X"), validates it as a
-// container, and only then writes out_path atomically (temporary file in the
-// same directory, fsync, rename). On any failure nothing is written and no
-// temporary file is left behind. The base is read once.
+// = first .info line padded with spaces, md5/dsig "X") into a temporary file
+// in out_path's directory, validates that file as a container, and only then
+// puts it in place (fsync, rename). On any failure out_path is untouched and
+// no temporary file is left behind. The base is read once; memory holds the
+// patched members, each freed once written, never a second copy of the .cld.
 CVDGUARD_EXPORT PatchOutcome ApplyPatches(const std::string& base_path,
                                           const std::vector<std::string>& cdiff_paths,
                                           const std::string& out_path,

@@ -324,14 +324,15 @@ void TarWalker::Finish() {
   }
 }
 
-bool AppendTarMember(std::string_view name, std::span<const std::uint8_t> data,
-                     std::vector<std::uint8_t>* tar) {
+bool MakeTarHeader(std::string_view name, std::uint64_t size,
+                   std::array<std::uint8_t, 512>* header) {
   if (name.empty() || name.size() > 99) return false;
-  std::array<std::uint8_t, 512> h{};
+  std::array<std::uint8_t, 512>& h = *header;
+  h.fill(0);
   std::memcpy(h.data(), name.data(), name.size());
   // Size: octal digits without leading zeros, then NUL.
   std::string size_octal;
-  std::uint64_t v = data.size();
+  std::uint64_t v = size;
   do {
     size_octal.insert(size_octal.begin(), static_cast<char>('0' + (v & 7)));
     v >>= 3;
@@ -345,10 +346,16 @@ bool AppendTarMember(std::string_view name, std::span<const std::uint8_t> data,
   char chk[8];
   std::snprintf(chk, sizeof(chk), "%06o", sum);
   std::memcpy(h.data() + 148, chk, 6);
+  return true;
+}
+
+bool AppendTarMember(std::string_view name, std::span<const std::uint8_t> data,
+                     std::vector<std::uint8_t>* tar) {
+  std::array<std::uint8_t, 512> h;
+  if (!MakeTarHeader(name, data.size(), &h)) return false;
   tar->insert(tar->end(), h.begin(), h.end());
   tar->insert(tar->end(), data.begin(), data.end());
-  const std::size_t pad = (512 - data.size() % 512) % 512;
-  tar->insert(tar->end(), pad, 0);
+  tar->insert(tar->end(), TarPadding(data.size()), 0);
   return true;
 }
 

@@ -81,6 +81,13 @@ class TarWalker {
 // Returns false if the name does not fit (>= 100 bytes) or is empty.
 bool AppendTarMember(std::string_view name, std::span<const std::uint8_t> data,
                      std::vector<std::uint8_t>* tar);
+// The same member's 512-byte header alone, for writers that stream the data
+// (then TarPadding(size) NUL bytes). False as for AppendTarMember.
+bool MakeTarHeader(std::string_view name, std::uint64_t size,
+                   std::array<std::uint8_t, 512>* header);
+inline std::size_t TarPadding(std::uint64_t size) {
+  return static_cast<std::size_t>((512 - size % 512) % 512);
+}
 
 }  // namespace cvdguard::internal
 

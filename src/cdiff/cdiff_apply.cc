@@ -1,6 +1,7 @@
 // Patch-chain application (FORMAT.md 5.3, 7.3; checklist D2, D9): verify the
 // base and every .cdiff, check the version chain, apply in memory, build the
-// .cld as freshclam does, validate it, and only then write it atomically.
+// .cld as freshclam does into a temporary file, validate that file, and only
+// then rename it into place.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -10,7 +11,7 @@
 
 #include "archive/sink.h"
 #include "cdiff/cdiff_internal.h"
-#include "cvdguard/builder.h"
+#include "core/fs_util.h"
 #include "cvdguard/cdiff.h"
 #include "cvdguard/validator.h"
 #include "header/header.h"
@@ -34,12 +35,13 @@ void Add(PatchOutcome* out, Code code, std::string message, std::string member =
   out->findings.push_back(std::move(f));
 }
 
-// Everything after the base and the patches were read: checks, application,
-// .cld, validation. Sets out->status; fills *cld only on success.
-void ApplyCore(PatchOutcome* out, internal::MemberList base_members,
-               std::vector<internal::CdiffCheck>* checks, const std::string& out_name,
-               const VerifyOptions& options, std::vector<std::uint8_t>* cld) {
-  cld->clear();
+// Everything after the base and the patches were read: the checks and the
+// application. Sets out->status to kInvalid (kIoError when an input could
+// not be read); true, with the patched members in *files, when the .cld may
+// be built.
+bool ApplyChain(PatchOutcome* out, internal::MemberList base_members,
+                std::vector<internal::CdiffCheck>* checks, std::uint64_t max_total_bytes,
+                internal::FileSet* files_out) {
   out->status = PatchStatus::kInvalid;
   const Report& base = out->base;
   bool io_error = base.verdict == Verdict::kError;
@@ -90,22 +92,22 @@ void ApplyCore(PatchOutcome* out, internal::MemberList base_members,
   }
   if (failed) {
     if (io_error) out->status = PatchStatus::kIoError;
-    return;
+    return false;
   }
 
   // The private work area: in memory, discarded on every error path.
-  internal::FileSet files;
+  internal::FileSet& files = *files_out;
   for (auto& [name, data] : base_members) files[name] = std::move(data);
   base_members.clear();
   const std::string info_name = base.database + ".info";
   for (auto& c : *checks) {
     std::vector<Finding> findings;
-    if (!internal::ApplyCdiffScript(c.script, &files, options.limits.max_total_bytes, &findings)) {
+    if (!internal::ApplyCdiffScript(c.script, &files, max_total_bytes, &findings)) {
       for (auto& f : findings) {
         f.message = c.report.path + ": " + f.message;
         out->findings.push_back(std::move(f));
       }
-      return;
+      return false;
     }
     // D2: the patched .info must carry the patch version.
     const auto info = files.find(info_name);
@@ -118,7 +120,7 @@ void ApplyCore(PatchOutcome* out, internal::MemberList base_members,
           "after '" + c.report.path + "' the database has no parsable " + info_name +
               " header line" + (why.empty() ? "" : ": " + why),
           info_name);
-      return;
+      return false;
     }
     if (h.version != c.report.header.version) {
       Add(out, Code::kCdiffResultVersionMismatch,
@@ -126,31 +128,33 @@ void ApplyCore(PatchOutcome* out, internal::MemberList base_members,
               std::to_string(h.version) + ", the patch version is " +
               std::to_string(c.report.header.version) + " (D2)",
           info_name);
-      return;
+      return false;
     }
   }
 
-  Code code = Code::kCdiffResultInvalid;
-  std::string error;
-  std::vector<std::uint8_t> bytes;
-  if (!internal::BuildCldBytes(std::move(files), base.database, &bytes, &code, &error)) {
-    Add(out, code, error);
-    return;
-  }
+  return true;
+}
+
+// How the built .cld is validated: as a .cld of its final name, which
+// ClamAV never pairs with a .sign.
+VerifyOptions ResultOptions(const VerifyOptions& options, const std::string& out_name) {
   VerifyOptions ro = options;
   ro.file_name = out_name;
   ro.sign_path.reset();
-  ro.discover_sign = false;  // ClamAV never reads a .sign for a .cld
-  out->result = VerifyMemory(bytes, ro);
+  ro.discover_sign = false;
+  return ro;
+}
+
+// Records the validation of the built .cld; true when it is valid.
+bool JudgeResult(PatchOutcome* out, Report result, const std::string& out_name) {
+  out->result = std::move(result);
   out->result.path = out_name;
   out->result_built = true;
-  if (out->result.verdict != Verdict::kValid) {
-    Add(out, Code::kCdiffResultInvalid,
-        "the patched database fails container validation; the chain is rejected as a whole (D9)");
-    return;
-  }
-  *cld = std::move(bytes);
-  out->status = PatchStatus::kOk;
+  if (out->result.verdict == Verdict::kValid) return true;
+  if (out->result.verdict == Verdict::kError) out->status = PatchStatus::kIoError;
+  Add(out, Code::kCdiffResultInvalid,
+      "the patched database fails container validation; the chain is rejected as a whole (D9)");
+  return false;
 }
 
 std::string ResultName(const std::string& out_path, const std::string& db) {
@@ -259,16 +263,50 @@ PatchOutcome ApplyPatches(const std::string& base_path, const std::vector<std::s
     c.report.path = path;
     checks.push_back(std::move(c));
   }
-  std::vector<std::uint8_t> cld;
-  ApplyCore(&out, std::move(members), &checks, ResultName(out_path, out.base.database), opt, &cld);
-  if (out.status != PatchStatus::kOk) return out;
+  internal::FileSet files;
+  if (!ApplyChain(&out, std::move(members), &checks, opt.limits.max_total_bytes, &files))
+    return out;
+  // The .cld is built straight into the temporary file beside OUT, each
+  // member freed once written, then validated by reading that file back:
+  // the bytes checked are the bytes renamed into place, and memory holds at
+  // most the patched members (not them and the built .cld).
+  const std::string out_name = ResultName(out_path, out.base.database);
+  const std::string what = "'" + out_path + "'";
+  bool refused = false;
   std::string error;
-  if (!WriteFileAtomically(out_path, cld, {}, &error)) {
+  const bool written = internal::WritePathWith(
+      out_path,
+      [&](int fd, std::string* e) {
+        Code code = Code::kCdiffResultInvalid;
+        std::string why;
+        const auto write = [&](std::span<const std::uint8_t> bytes, std::string* we) {
+          return internal::WriteAll(fd, bytes, what, we);
+        };
+        if (!internal::BuildCld(std::move(files), out.base.database, write, &code, &why)) {
+          if (code == Code::kCdiffOutputFailed) {
+            *e = why;
+          } else {
+            Add(&out, code, why);
+            refused = true;
+          }
+          return false;
+        }
+        if (::lseek(fd, 0, SEEK_SET) != 0) {
+          *e = internal::ErrnoMessage("rewind " + what);
+          return false;
+        }
+        refused =
+            !JudgeResult(&out, VerifyFd(fd, out_name, ResultOptions(opt, out_name)), out_name);
+        return !refused;
+      },
+      &error);
+  if (written) {
+    out.status = PatchStatus::kOk;
+    out.output_path = out_path;
+  } else if (!refused) {
     Add(&out, Code::kCdiffOutputFailed, error, out_path);
     out.status = PatchStatus::kIoError;
-    return out;
   }
-  out.output_path = out_path;
   return out;
 }
 
@@ -305,11 +343,20 @@ PatchOutcome ApplyPatchesMemory(std::span<const std::uint8_t> base, const std::s
     c.report.path = in.name;
     checks.push_back(std::move(c));
   }
-  std::vector<std::uint8_t> bytes;
-  ApplyCore(&out, std::move(members), &checks, ResultName(base_name, out.base.database), opt,
-            &bytes);
   cld->clear();
-  if (out.status == PatchStatus::kOk) *cld = std::move(bytes);
+  internal::FileSet files;
+  if (!ApplyChain(&out, std::move(members), &checks, opt.limits.max_total_bytes, &files))
+    return out;
+  const std::string out_name = ResultName(base_name, out.base.database);
+  Code code = Code::kCdiffResultInvalid;
+  std::string error;
+  std::vector<std::uint8_t> bytes;
+  if (!internal::BuildCldBytes(std::move(files), out.base.database, &bytes, &code, &error)) {
+    Add(&out, code, error);
+  } else if (JudgeResult(&out, VerifyMemory(bytes, ResultOptions(opt, out_name)), out_name)) {
+    *cld = std::move(bytes);
+    out.status = PatchStatus::kOk;
+  }
   return out;
 }
 

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -115,11 +116,18 @@ class MemberCollector {
 // by byte order.
 std::vector<std::string> CldMemberOrder(const FileSet& files, const std::string& db);
 
-// Builds a raw-tar .cld from the set (FORMAT.md 5.3). False with *code and
-// *error when COPYING or a usable <db>.info first line is missing, or a name
-// does not fit the tar dialect. The set is taken by value and each member is
-// freed once it is in the tar, so a caller that moves its set in holds about
-// one copy of the database, not two.
+// Builds a raw-tar .cld from the set (FORMAT.md 5.3), handing it to `write`
+// in order (the header, then each member's tar header, data and padding).
+// False with *code and *error when COPYING or a usable <db>.info first line
+// is missing or a name does not fit the tar dialect (checked before anything
+// is written), or with kCdiffOutputFailed and the sink's error when `write`
+// fails. The set is taken by value and each member is freed once written, so
+// a caller that moves its set in and writes to a file holds one copy of the
+// database at most, and less as the build goes on.
+using CldSink = std::function<bool(std::span<const std::uint8_t>, std::string* error)>;
+bool BuildCld(FileSet files, const std::string& db, const CldSink& write, Code* code,
+              std::string* error);
+// BuildCld into memory: *out is the whole .cld (cleared on failure).
 bool BuildCldBytes(FileSet files, const std::string& db, std::vector<std::uint8_t>* out, Code* code,
                    std::string* error);
 

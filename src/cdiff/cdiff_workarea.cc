@@ -2,6 +2,7 @@
 // a container's members into it, and writing the .cld freshclam would build
 // from it (FORMAT.md 5.2, 5.3). Nothing here touches the filesystem.
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <map>
 #include <optional>
@@ -299,9 +300,8 @@ std::vector<std::string> CldMemberOrder(const FileSet& files, const std::string&
   return order;
 }
 
-bool BuildCldBytes(FileSet files, const std::string& db, std::vector<std::uint8_t>* out, Code* code,
-                   std::string* error) {
-  out->clear();
+bool BuildCld(FileSet files, const std::string& db, const CldSink& write, Code* code,
+              std::string* error) {
   if (files.count("COPYING") == 0) {
     *code = Code::kCdiffResultNoCopying;
     *error = "the patched database has no COPYING; freshclam refuses to build a .cld without it";
@@ -322,22 +322,50 @@ bool BuildCldBytes(FileSet files, const std::string& db, std::vector<std::uint8_
              "512 bytes";
     return false;
   }
+  const std::vector<std::string> order = CldMemberOrder(files, db);
+  std::array<std::uint8_t, 512> block;
+  for (const std::string& name : order) {
+    if (!MakeTarHeader(name, files.find(name)->second.size(), &block)) {
+      *code = Code::kCdiffResultInvalid;
+      *error = "member name '" + Printable(name) + "' does not fit ClamAV's tar dialect";
+      return false;
+    }
+  }
+  auto put = [&](std::span<const std::uint8_t> bytes) {
+    if (write(bytes, error)) return true;
+    *code = Code::kCdiffOutputFailed;
+    return false;
+  };
+  block.fill(' ');
+  std::memcpy(block.data(), info->second.data(), lf);
+  if (!put(block)) return false;
+  static constexpr std::array<std::uint8_t, 512> kZeros{};
+  for (const std::string& name : order) {
+    const auto member = files.find(name);
+    const std::span<const std::uint8_t> data = cvdguard::AsBytes(member->second);
+    MakeTarHeader(name, data.size(), &block);
+    if (!put(block) || !put(data) || !put(std::span(kZeros).first(TarPadding(data.size()))))
+      return false;
+    files.erase(member);  // written: one copy at a time
+  }
+  return true;
+}
+
+bool BuildCldBytes(FileSet files, const std::string& db, std::vector<std::uint8_t>* out, Code* code,
+                   std::string* error) {
+  out->clear();
   std::uint64_t total = kHeaderSize;
   for (const auto& [name, data] : files) total += 512 + (data.size() + 511) / 512 * 512;
   out->reserve(static_cast<std::size_t>(total));
-  out->insert(out->end(), info->second.begin(), info->second.begin() + static_cast<std::ptrdiff_t>(lf));
-  out->resize(kHeaderSize, ' ');
-  for (const std::string& name : CldMemberOrder(files, db)) {
-    const auto member = files.find(name);
-    if (!AppendTarMember(name, cvdguard::AsBytes(member->second), out)) {
-      *code = Code::kCdiffResultInvalid;
-      *error = "member name '" + Printable(name) + "' does not fit ClamAV's tar dialect";
-      out->clear();
-      return false;
-    }
-    files.erase(member);  // now in the tar: one copy at a time
-  }
-  return true;
+  const bool ok = BuildCld(
+      std::move(files), db,
+      [out](std::span<const std::uint8_t> bytes, std::string*) {
+        out->insert(out->end(), bytes.begin(), bytes.end());
+        return true;
+      },
+      code, error);
+  if (!ok) out->clear();
+  return ok;
 }
 
 }  // namespace cvdguard::internal

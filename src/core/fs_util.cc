@@ -118,16 +118,16 @@ bool WriteAll(int fd, std::span<const std::uint8_t> bytes, const std::string& wh
   return true;
 }
 
-bool WriteFileAt(int dir_fd, const std::string& final_name, std::span<const std::uint8_t> bytes,
-                 const std::string& what, std::string* error, mode_t mode, bool replace) {
+bool WriteFileWith(int dir_fd, const std::string& final_name, const FillFd& fill,
+                   const std::string& what, std::string* error, mode_t mode, bool replace) {
   const std::string tmp = TempName();
   UniqueFd fd(
-      ::openat(dir_fd, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+      ::openat(dir_fd, tmp.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!fd.valid()) {
     *error = ErrnoMessage("create " + what);
     return false;
   }
-  bool ok = WriteAll(fd.get(), bytes, what, error);
+  bool ok = fill(fd.get(), error);
   if (ok && ::fchmod(fd.get(), mode) != 0) {
     *error = ErrnoMessage("chmod " + what);
     ok = false;
@@ -143,6 +143,31 @@ bool WriteFileAt(int dir_fd, const std::string& final_name, std::span<const std:
     ::unlinkat(dir_fd, tmp.c_str(), 0);
     return false;
   }
+  return true;
+}
+
+bool WriteFileAt(int dir_fd, const std::string& final_name, std::span<const std::uint8_t> bytes,
+                 const std::string& what, std::string* error, mode_t mode, bool replace) {
+  return WriteFileWith(
+      dir_fd, final_name, [&](int fd, std::string* e) { return WriteAll(fd, bytes, what, e); },
+      what, error, mode, replace);
+}
+
+bool WritePathWith(const std::string& path, const FillFd& fill, std::string* error, mode_t mode,
+                   bool replace) {
+  const auto slash = path.rfind('/');
+  const std::string dir =
+      slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+  const std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+  if (name.empty() || name == "." || name == "..") {
+    *error = "'" + path + "' does not name a file";
+    return false;
+  }
+  UniqueFd dir_fd = OpenDir(dir, error);
+  if (!dir_fd.valid()) return false;
+  if (!WriteFileWith(dir_fd.get(), name, fill, "'" + path + "'", error, mode, replace))
+    return false;
+  ::fsync(dir_fd.get());  // the rename is durable; a failure here loses nothing
   return true;
 }
 

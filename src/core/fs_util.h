@@ -78,6 +78,19 @@ bool WriteAll(int fd, std::span<const std::uint8_t> bytes, const std::string& wh
 bool WriteFileAt(int dir_fd, const std::string& final_name, std::span<const std::uint8_t> bytes,
                  const std::string& what, std::string* error, mode_t mode = 0644,
                  bool replace = true);
+// WriteFileAt with the content written by `fill` to the temp file's
+// descriptor (opened read-write, so that fill may read back what it wrote).
+// When fill returns false the temp file is removed and nothing is renamed;
+// *error is fill's (which may leave it empty for a refusal that is not an
+// I/O error).
+using FillFd = std::function<bool(int fd, std::string* error)>;
+bool WriteFileWith(int dir_fd, const std::string& final_name, const FillFd& fill,
+                   const std::string& what, std::string* error, mode_t mode = 0644,
+                   bool replace = true);
+// WriteFileWith at a path: the directory is opened, and fsynced after the
+// rename. What WriteFileAtomically does.
+bool WritePathWith(const std::string& path, const FillFd& fill, std::string* error,
+                   mode_t mode = 0644, bool replace = true);
 // Reads a whole small file (at most max_bytes) without following a final
 // symlink. nullopt + *error (empty *error when it does not exist).
 std::optional<std::string> ReadSmallFileAt(int dir_fd, const std::string& name,

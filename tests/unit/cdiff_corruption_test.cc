@@ -628,6 +628,15 @@ TEST(CdiffGeneratedTest, PatchOnDiskWritesOnlyOutput) {
   ASSERT_TRUE(testing::WriteFile(diff, Fx().cdiff8));
   const PatchOutcome o = ApplyPatches(base, {diff}, dir.Join("test.cld"), TestOptions());
   ASSERT_EQ(o.status, PatchStatus::kOk) << Findings(o);
+  EXPECT_TRUE(o.result.valid());
+  // Streamed into the file: the same bytes the in-memory build gives.
+  std::vector<std::uint8_t> in_memory;
+  ASSERT_EQ(
+      ApplyPatchesMemory(Fx().base7, "test-7.cvd", {{"test-8.cdiff", Fx().cdiff8, std::nullopt}},
+                         TestOptions(), &in_memory)
+          .status,
+      PatchStatus::kOk);
+  EXPECT_EQ(testing::ReadFile(dir.Join("test.cld")), in_memory);
   std::vector<std::string> names;
   for (const auto& e : std::filesystem::directory_iterator(dir.path())) {
     names.push_back(e.path().filename().string());

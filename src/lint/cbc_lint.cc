@@ -114,11 +114,13 @@ class CbcChecker final : public LineChecker {
       return Issue{Code::kLintLineTooLong, Severity::kError,
                    "bytecode line of " + std::to_string(length) +
                        " characters: the engine skips this bytecode but still reads its lines, " +
-                       std::to_string(*max_body_line_) + " characters at most, and refuses the file when more "
+                       std::to_string(*max_body_line_) +
+                       " characters at most, and refuses the file when more "
                        "follows the line"};
     }
     return Issue{Code::kLintLineTooLong, Severity::kError,
-                 "bytecode line of " + std::to_string(length) + " characters exceeds the header's limit of " +
+                 "bytecode line of " + std::to_string(length) +
+                     " characters exceeds the header's limit of " +
                      std::to_string(*max_body_line_) + " (declared line length minus 1)"};
   }
 
@@ -159,15 +161,17 @@ class CbcChecker final : public LineChecker {
       return;
     }
     if (!ok) return (void)r.Fail(Code::kLintCbcHeader, "bytecode header: " + h.error());
-    if (!deferred.empty()) return (void)r.Fail(Code::kLintCbcHeader, "bytecode header: " + deferred);
+    if (!deferred.empty())
+      return (void)r.Fail(Code::kLintCbcHeader, "bytecode header: " + deferred);
     std::uint64_t declared = 0;
     std::string why;
     if (!ReadLineLength(line, magic, h, &declared, &why)) {
       return (void)r.Fail(Code::kLintCbcHeader, "bytecode header: " + why);
     }
     if (declared == 0) {
-      return (void)r.Fail(Code::kLintCbcHeader,
-                          "bytecode header: the declared line length is 0 (modulo 2^32): no line can be read");
+      return (void)r.Fail(
+          Code::kLintCbcHeader,
+          "bytecode header: the declared line length is 0 (modulo 2^32): no line can be read");
     }
     // The body is read with a buffer of the declared size: a line of up to
     // that size minus one character (tested: 16,107 with 16108, not 16107).
@@ -212,7 +216,8 @@ class CbcChecker final : public LineChecker {
   void Skipped(std::string_view line) {
     skipped_ = true;
     const std::size_t colon = line.find(':');
-    const std::uint64_t declared = colon == std::string_view::npos ? 0 : AtoiAsUnsigned(line.substr(colon + 1));
+    const std::uint64_t declared =
+        colon == std::string_view::npos ? 0 : AtoiAsUnsigned(line.substr(colon + 1));
     max_body_line_ = std::max(kSkippedBodyBuffer, declared) - 1;
   }
 

@@ -293,7 +293,8 @@ TEST(LintFormatTest, BytecodeHeaderMustEndInTheLineLengthAndBodyLinesFitIt) {
       "ClamBCafhhelmfmkd|afefdfggifnf```ca`a```|bhacflfafmfbfcfmb`cnbacacmbcc`cmbgfcc`c`cefecicfc``bgbaap`"
       "clamcoincidencejb:";
   auto body_fits = [&](const std::string& declared, std::size_t line) {
-    const auto f = LintMember("x.cbc", header + declared + "\n" + std::string(line, 'a') + "\n", Engine216());
+    const auto f =
+        LintMember("x.cbc", header + declared + "\n" + std::string(line, 'a') + "\n", Engine216());
     EXPECT_FALSE(HasCode(f, Code::kLintCbcHeader)) << declared << Describe(f);
     return !HasCode(f, Code::kLintLineTooLong);
   };
@@ -310,9 +311,11 @@ TEST(LintFormatTest, BytecodeHeaderMustEndInTheLineLengthAndBodyLinesFitIt) {
   }
   EXPECT_FALSE(body_fits("4294967396", 100));  // 100 modulo 2^32
   EXPECT_TRUE(body_fits("-4294967196", 99));
-  for (const char* bad : {"726:726", "", "554 ", "554x", "0x300", "1e3", "- 553", "--553", "+-553", "0",
-                          "4294967296", "-99999999999999999999"}) {
-    EXPECT_TRUE(HasCode(LintMember("x.cbc", header + bad + "\n", Engine216()), Code::kLintCbcHeader)) << bad;
+  for (const char* bad : {"726:726", "", "554 ", "554x", "0x300", "1e3", "- 553", "--553", "+-553",
+                          "0", "4294967296", "-99999999999999999999"}) {
+    EXPECT_TRUE(
+        HasCode(LintMember("x.cbc", header + bad + "\n", Engine216()), Code::kLintCbcHeader))
+        << bad;
   }
 }
 
@@ -323,7 +326,8 @@ TEST(LintFormatTest, BytecodeHeaderMustEndInTheLineLengthAndBodyLinesFitIt) {
 // character, a CR counted.
 TEST(LintFormatTest, SkippedBytecodeIsStillReadWithALineBuffer) {
   const std::string stem =
-      "ClamBCafhhelmfmkd|afefdfggifnf```ca`a```|bhacflfafmfbfcfmb`cnbacacmbcc`cmbgfcc`c`cefecicfc``bgbaap`"
+      "ClamBCafhhelmfmkd|afefdfggifnf```ca`a```|bhacflfafmfbfcfmb`cnbacacmbcc`cmbgfcc`c`cefecicfc``"
+      "bgbaap`"
       "clamcoincidencejb:";
   auto high_min_fl = [&](const std::string& declared) {
     std::string h = stem + declared + "\n";
@@ -333,29 +337,37 @@ TEST(LintFormatTest, SkippedBytecodeIsStillReadWithALineBuffer) {
   level8.replace(0, 8, "ClamBCah");
   // {header, longest line the engine reads}
   const std::pair<std::string, std::size_t> cases[] = {
-      {"ClamBCaah\n", 4095}, {level8, 4095},           {high_min_fl("726"), 4095},
-      {high_min_fl("100"), 4095}, {high_min_fl("5000"), 4999}, {high_min_fl("16109"), 16108},
-      {high_min_fl("72x"), 4095},  // the header fails after the flevel range: the engine still skips it
-      {high_min_fl("5000x"), 4999},
-      {"ClamBCaah:5000\n", 4999},   {"ClamBCaah:50:5000\n", 4095},  {"ClamBCaah:5000:50\n", 4999},
-      {"ClamBCah:16109\n", 16108},  {"ClamBCaahzz: +5000\n", 4999},
+      {"ClamBCaah\n", 4095},         {level8, 4095},
+      {high_min_fl("726"), 4095},    {high_min_fl("100"), 4095},
+      {high_min_fl("5000"), 4999},   {high_min_fl("16109"), 16108},
+      {high_min_fl("72x"), 4095},  // the header fails after the range: still skipped
+      {high_min_fl("5000x"), 4999},  {"ClamBCaah:5000\n", 4999},
+      {"ClamBCaah:50:5000\n", 4095}, {"ClamBCaah:5000:50\n", 4999},
+      {"ClamBCah:16109\n", 16108},   {"ClamBCaahzz: +5000\n", 4999},
   };
   for (const auto& [header, longest] : cases) {
-    const auto fits = LintMember("x.cbc", header + std::string(longest, 'A') + "\nxx\n", Engine216());
-    EXPECT_TRUE(HasCode(fits, Code::kLintCbcSkipped) || HasCode(fits, Code::kLintFlevelSkipped)) << Describe(fits);
+    const auto fits =
+        LintMember("x.cbc", header + std::string(longest, 'A') + "\nxx\n", Engine216());
+    EXPECT_TRUE(HasCode(fits, Code::kLintCbcSkipped) || HasCode(fits, Code::kLintFlevelSkipped))
+        << Describe(fits);
     EXPECT_FALSE(HasError(fits)) << header << Describe(fits);
-    EXPECT_FALSE(HasError(LintMember("x.cbc", header + std::string(longest - 1, 'A') + "\r\nxx\n", Engine216())));
-    for (const std::string& line : {std::string(longest + 1, 'A') + "\n", std::string(longest, 'A') + "\r\n"}) {
+    EXPECT_FALSE(HasError(
+        LintMember("x.cbc", header + std::string(longest - 1, 'A') + "\r\nxx\n", Engine216())));
+    for (const std::string& line :
+         {std::string(longest + 1, 'A') + "\n", std::string(longest, 'A') + "\r\n"}) {
       const auto f = LintMember("x.cbc", header + "xx\n" + line + "xx\n", Engine216());
       EXPECT_TRUE(HasCode(f, Code::kLintLineTooLong)) << header << Describe(f);
     }
   }
   // ":-1" is 2^32 - 1.
-  EXPECT_FALSE(HasError(LintMember("x.cbc", "ClamBCaah:-1\n" + std::string(20000, 'A') + "\n", Engine216())));
+  EXPECT_FALSE(HasError(
+      LintMember("x.cbc", "ClamBCaah:-1\n" + std::string(20000, 'A') + "\n", Engine216())));
   // A bytecode that loads reads its body with the declared length.
-  EXPECT_FALSE(HasError(LintMember("x.cbc", stem + "16109\n" + std::string(16107, 'A') + "\n", Engine216())));
-  EXPECT_TRUE(HasCode(LintMember("x.cbc", stem + "726\n" + std::string(4095, 'A') + "\n", Engine216()),
-                      Code::kLintLineTooLong));
+  EXPECT_FALSE(HasError(
+      LintMember("x.cbc", stem + "16109\n" + std::string(16107, 'A') + "\n", Engine216())));
+  EXPECT_TRUE(
+      HasCode(LintMember("x.cbc", stem + "726\n" + std::string(4095, 'A') + "\n", Engine216()),
+              Code::kLintLineTooLong));
 }
 
 TEST(LintFormatTest, IgnoreListMd5LineNeedsANameOfThreeCharacters) {

@@ -403,7 +403,12 @@ class LdbChecker final : public LineChecker {
     const std::string_view off = f[0];
     std::uint64_t mag = 0;
     if (off.starts_with(">>") || off.starts_with("<<")) {
-      if (!StrtolWhole(off.substr(2), 0, &mag, &neg)) return fail("byte compare offset shift is not a number");
+      // strtol must stop at the field's end, which an empty shift does
+      // (tested: "0(>>#hb2#=0)" loads).
+      const std::string_view shift = off.substr(2);
+      if (!shift.empty() && !StrtolWhole(shift, 0, &mag, &neg)) {
+        return fail("byte compare offset shift is not a number");
+      }
     } else if (!off.empty() && off[0] != '0') {
       return fail("byte compare offset must be >>N, <<N or 0");
     }

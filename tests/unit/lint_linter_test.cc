@@ -499,13 +499,16 @@ TEST(LintFormatTest, LdbSubsignatureKinds) {
       {"${1-2}3", true},
       {"0/abc/si", false},
       {"0/abc/w", true},
-      {"0/a(bc/", true},     // does not compile
+      {"0/a(bc/", true},  // does not compile
       {"0/a[bc/", true},
       {"0/ab)c/", true},
       {"0/*abc/", true},
       {"0/a{2,1}/", true},
       {"0/\\d+[a-z]{2,3}(?:x|y)?/", false},
       {"0(<<6#hb2#>5)", false},
+      {"0(>>#hb2#=0)", false},  // an empty shift is strtol's whole field (tested)
+      {"0(<<#hb2#=0)", false},
+      {"0(>>x#hb2#=0)", true},
       {"0(>>2#ib3#=1)", true},
       {"0(>>2#hi2#=1)", true},
       {"fuzzy_img#0123456789abcdef", false},

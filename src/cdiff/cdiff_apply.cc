@@ -37,8 +37,8 @@ void Add(PatchOutcome* out, Code code, std::string message, std::string member =
 
 // Everything after the base and the patches were read: the checks and the
 // application. Sets out->status to kInvalid (kIoError when an input could
-// not be read); true, with the patched members in *files, when the .cld may
-// be built.
+// not be read); true, with the patched members in *files_out, when the .cld
+// may be built.
 bool ApplyChain(PatchOutcome* out, internal::MemberList base_members,
                 std::vector<internal::CdiffCheck>* checks, std::uint64_t max_total_bytes,
                 internal::FileSet* files_out) {
@@ -264,8 +264,9 @@ PatchOutcome ApplyPatches(const std::string& base_path, const std::vector<std::s
     checks.push_back(std::move(c));
   }
   internal::FileSet files;
-  if (!ApplyChain(&out, std::move(members), &checks, opt.limits.max_total_bytes, &files))
+  if (!ApplyChain(&out, std::move(members), &checks, opt.limits.max_total_bytes, &files)) {
     return out;
+  }
   // The .cld is built straight into the temporary file beside OUT, each
   // member freed once written, then validated by reading that file back:
   // the bytes checked are the bytes renamed into place, and memory holds at
@@ -345,8 +346,9 @@ PatchOutcome ApplyPatchesMemory(std::span<const std::uint8_t> base, const std::s
   }
   cld->clear();
   internal::FileSet files;
-  if (!ApplyChain(&out, std::move(members), &checks, opt.limits.max_total_bytes, &files))
+  if (!ApplyChain(&out, std::move(members), &checks, opt.limits.max_total_bytes, &files)) {
     return out;
+  }
   const std::string out_name = ResultName(base_name, out.base.database);
   Code code = Code::kCdiffResultInvalid;
   std::string error;

@@ -344,8 +344,9 @@ bool BuildCld(FileSet files, const std::string& db, const CldSink& write, Code* 
     const auto member = files.find(name);
     const std::span<const std::uint8_t> data = cvdguard::AsBytes(member->second);
     MakeTarHeader(name, data.size(), &block);
-    if (!put(block) || !put(data) || !put(std::span(kZeros).first(TarPadding(data.size()))))
+    if (!put(block) || !put(data) || !put(std::span(kZeros).first(TarPadding(data.size())))) {
       return false;
+    }
     files.erase(member);  // written: one copy at a time
   }
   return true;

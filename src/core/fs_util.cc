@@ -165,8 +165,9 @@ bool WritePathWith(const std::string& path, const FillFd& fill, std::string* err
   }
   UniqueFd dir_fd = OpenDir(dir, error);
   if (!dir_fd.valid()) return false;
-  if (!WriteFileWith(dir_fd.get(), name, fill, "'" + path + "'", error, mode, replace))
+  if (!WriteFileWith(dir_fd.get(), name, fill, "'" + path + "'", error, mode, replace)) {
     return false;
+  }
   ::fsync(dir_fd.get());  // the rename is durable; a failure here loses nothing
   return true;
 }

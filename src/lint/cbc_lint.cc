@@ -161,8 +161,9 @@ class CbcChecker final : public LineChecker {
       return;
     }
     if (!ok) return (void)r.Fail(Code::kLintCbcHeader, "bytecode header: " + h.error());
-    if (!deferred.empty())
+    if (!deferred.empty()) {
       return (void)r.Fail(Code::kLintCbcHeader, "bytecode header: " + deferred);
+    }
     std::uint64_t declared = 0;
     std::string why;
     if (!ReadLineLength(line, magic, h, &declared, &why)) {

@@ -15,6 +15,7 @@
 #include "bench_data.h"
 #include "crypto/digest.h"
 #include "cvdguard/builder.h"
+#include "cvdguard/cdiff.h"
 #include "cvdguard/validator.h"
 #include "header/header.h"
 #include "lint/linter.h"
@@ -100,25 +101,14 @@ void BM_TarWalkWithSha256(benchmark::State& state) {
 }
 BENCHMARK(BM_TarWalkWithSha256)->Arg(1)->Arg(16);
 
-struct MemberCollector : cvdguard::internal::TarListener {
-  std::map<std::string, std::string> members;
-  std::string* current = nullptr;
-  void OnMemberStart(const cvdguard::internal::TarEntry& e) override { current = &members[e.name]; }
-  void OnMemberData(std::span<const std::uint8_t> b) override {
-    current->append(b.begin(), b.end());
-  }
-  void OnMemberEnd() override {}
-};
-
 // A member of the 16 MB database, as text.
 const std::string& Member16(const std::string& name) {
   static const std::map<std::string, std::string> members = [] {
-    MemberCollector c;
-    cvdguard::internal::TarWalker w({1u << 30, 100000}, cvdguard::Finding::kNone, &c,
-                                    [](cvdguard::Finding) {});
-    w.Update(Inflate(Db(16)));
-    w.Finish();
-    return c.members;
+    cvdguard::MemberList list;
+    std::uint32_t version = 0;
+    std::string error;
+    if (!cvdguard::ReadContainerMembers(Db(16), &list, &version, &error)) std::abort();
+    return std::map<std::string, std::string>(list.begin(), list.end());
   }();
   return members.at(name);
 }

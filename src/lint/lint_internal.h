@@ -61,6 +61,7 @@ struct FormatTraits {
   bool comments = true;         // a '#' at byte 0 makes a comment line
   bool empty_fails = true;      // a member without any line is refused
   bool header_only = false;     // only line 1 is parsed; later lines get CheckLaterLine (.cbc)
+  std::size_t kept_line = 0;    // header_only: bytes of a later line kept for CheckLaterLine
   bool independent_lines = true;  // no state across lines (false: .ftm, .ign/.ign2, .idb)
 };
 
@@ -83,9 +84,13 @@ class LineChecker {
                                      std::uint64_t* /*lines*/) {
     return 0;
   }
-  // For header_only formats: the length check of lines after the first, which
-  // is all the engine's reader constrains there (the .cbc body).
-  virtual std::optional<Issue> CheckLaterLine(std::uint64_t /*length*/) { return std::nullopt; }
+  // For header_only formats: a line after the first. `text` is its first
+  // kept_line bytes (terminator and trailing CRs removed, cut at a NUL);
+  // `length` is its full length.
+  virtual std::optional<Issue> CheckLaterLine(std::uint64_t /*line_no*/, std::string_view /*text*/,
+                                              std::uint64_t /*length*/) {
+    return std::nullopt;
+  }
   // End of member; may return a whole-file issue (e.g. .ftm loaded nothing).
   virtual std::optional<Issue> CheckEnd() { return std::nullopt; }
 };

@@ -23,9 +23,10 @@ class StreamingLinter final : public MemberLinter {
       : checker_(std::move(checker)),
         traits_(checker_->traits()),
         options_(options),
-        sink_(std::move(sink)) {
+        sink_(std::move(sink)),
+        keep_(std::max(traits_.max_line, traits_.kept_line) + 1) {
     // One line plus one byte is enough to tell "too long" apart.
-    line_.reserve(std::min<std::size_t>(traits_.max_line + 1, 4096));
+    line_.reserve(std::min<std::size_t>(keep_, 4096));
   }
 
   // For a segment (LintSegment): lines are counted from the segment start
@@ -80,7 +81,7 @@ class StreamingLinter final : public MemberLinter {
         // Fast path: the whole line is in this chunk and has no NUL; check
         // it in place (the same view the slow path would build).
         pos_ += seg;
-        FinishLine(std::string_view(p, std::min<std::size_t>(seg, traits_.max_line + 1)), seg,
+        FinishLine(std::string_view(p, std::min<std::size_t>(seg, keep_)), seg,
                    /*nul=*/false, /*terminated=*/true);
       } else {
         Append(p, seg);
@@ -121,7 +122,7 @@ class StreamingLinter final : public MemberLinter {
       const void* z = std::memchr(p, '\0', n);
       const std::size_t keep = z ? static_cast<std::size_t>(static_cast<const char*>(z) - p) : n;
       if (z != nullptr) nul_seen_ = true;
-      const std::size_t room = traits_.max_line + 1 - std::min(line_.size(), traits_.max_line + 1);
+      const std::size_t room = keep_ - std::min(line_.size(), keep_);
       line_.append(p, std::min(keep, room));
     }
     line_len_ += n;
@@ -136,8 +137,8 @@ class StreamingLinter final : public MemberLinter {
     pending_ = false;
   }
 
-  // `raw`: the line's first max_line + 1 bytes up to any NUL; `len`: its
-  // full length.
+  // `raw`: the line's first keep_ bytes up to any NUL; `len`: its full
+  // length.
   void FinishLine(std::string_view raw, std::uint64_t len, bool nul, bool terminated) {
     ++lines_;
     const std::uint64_t line_no = lines_;
@@ -148,7 +149,7 @@ class StreamingLinter final : public MemberLinter {
       if (!terminated && options_.container_member) {
         Emit(Code::kLintNoFinalNewline, Severity::kError, line_no, offset,
              "last line has no newline: libclamav silently drops it inside a container");
-      } else if (std::optional<Issue> issue = checker_->CheckLaterLine(len)) {
+      } else if (std::optional<Issue> issue = checker_->CheckLaterLine(line_no, text, len)) {
         Emit(issue->code, issue->severity, line_no, offset, std::move(issue->message));
       }
     } else {
@@ -209,7 +210,8 @@ class StreamingLinter final : public MemberLinter {
   FormatTraits traits_;
   LintOptions options_;
   LintSink sink_;
-  std::string line_;            // current line, capped at max_line + 1 bytes
+  const std::size_t keep_;      // bytes of a line kept: max(max_line, kept_line) + 1
+  std::string line_;            // current line, capped at keep_ bytes
   std::uint64_t line_len_ = 0;  // full length of the current line
   std::uint64_t line_start_ = 0;
   std::uint64_t pos_ = 0;

@@ -45,41 +45,50 @@ constexpr unsigned kTypeKindFunction = 1;
 constexpr unsigned kTypeKindPackedStruct = 3;
 constexpr unsigned kTypeKindArray = 4;
 constexpr unsigned kTypeKindPointer = 5;
-// How much of the type table line is kept for the check.
-constexpr std::size_t kKeptTypeLine = std::size_t{1} << 20;
+// How much of the type table line is kept for the check (the linter holds
+// no line of 64 KiB or more).
+constexpr std::size_t kKeptTypeLine = (std::size_t{1} << 16) - 1;
 // Body lines: 1 header, 2 logical signature, 3 types, 4 APIs, 5 globals;
 // function headers ('A') and their basic blocks follow, then 'S' source.
 constexpr std::uint64_t kTypeLine = 3;
 constexpr std::uint64_t kFirstFunctionLine = 6;
 
+// Reads the encoded fields the way libclamav does: a field that fails
+// leaves the position where it was (a string whose data fails, right after
+// its length), so the engine's "optimistic" header parse, which reads every
+// field and checks for an error only at the end, can be followed.
 class HeaderReader {
  public:
   explicit HeaderReader(std::string_view s, std::size_t pos) : s_(s), pos_(pos) {}
 
   bool Number(std::uint64_t* out) {
+    *out = 0;
     if (pos_ >= s_.size()) return Error("end of line while reading a number");
     const auto c = static_cast<unsigned char>(s_[pos_]);
     if (c < 0x60 || c > 0x60 + kMaxNibbles) return Error("invalid number length character");
     const unsigned n = c - 0x60u;
+    if (s_.size() - pos_ - 1 < n) return Error("end of line while reading a number");
     ++pos_;
-    return Nibbles(n, out);
+    if (Nibbles(n, out)) return true;
+    --pos_;
+    return false;
   }
 
   bool Nibbles(unsigned n, std::uint64_t* out) {
+    *out = 0;
+    if (s_.size() - pos_ < n) return Error("end of line while reading a number");
     std::uint64_t v = 0;
     for (unsigned k = 0; k < n; ++k) {
-      if (pos_ >= s_.size()) return Error("end of line while reading a number");
-      const auto d = static_cast<unsigned char>(s_[pos_]);
+      const auto d = static_cast<unsigned char>(s_[pos_ + k]);
       if (d < 0x60 || d > 0x6f) return Error("invalid nibble character");
       v |= static_cast<std::uint64_t>(d - 0x60u) << (4 * k);
-      ++pos_;
     }
+    pos_ += n;
     *out = v;
     return true;
   }
 
   bool String() {
-    nul_missing_ = false;
     if (pos_ >= s_.size() || s_[pos_] != '|') return Error("string field does not start with '|'");
     ++pos_;
     std::uint64_t len = 0;
@@ -87,15 +96,12 @@ class HeaderReader {
     if (len > (s_.size() - pos_) / 2) return Error("string longer than the line");
     unsigned last = 0;
     for (std::uint64_t k = 0; k < 2 * len; ++k) {
-      const auto d = static_cast<unsigned char>(s_[pos_]);
+      const auto d = static_cast<unsigned char>(s_[pos_ + k]);
       if (d < 0x60 || d > 0x6f) return Error("invalid character in a string field");
       last = (k % 2 == 0) ? (d - 0x60u) : (last | (d - 0x60u));
-      ++pos_;
     }
-    if (len > 0 && last != 0) {
-      nul_missing_ = true;
-      return Error("string field is not NUL-terminated");
-    }
+    pos_ += 2 * len;
+    if (len > 0 && last != 0) return Error("string field is not NUL-terminated");
     return true;
   }
 
@@ -106,7 +112,6 @@ class HeaderReader {
   }
 
   std::size_t pos() const { return pos_; }
-  bool nul_missing() const { return nul_missing_; }
   const std::string& error() const { return error_; }
 
  private:
@@ -117,7 +122,6 @@ class HeaderReader {
   std::string_view s_;
   std::size_t pos_;
   std::string error_;
-  bool nul_missing_ = false;
 };
 
 class CbcChecker final : public LineChecker {
@@ -176,8 +180,9 @@ class CbcChecker final : public LineChecker {
       return;
     }
     HeaderReader h(line, 6);
-    std::uint64_t format = 0, ts = 0, exclude = 0, kind = 0, min_fl = 0, max_fl = 0, res = 0;
-    std::uint64_t types = 0, funcs = 0, magic = 0;
+    std::uint64_t format = 0, magic = 0;
+    std::uint32_t ts = 0, exclude = 0, kind = 0, min_fl = 0, max_fl = 0, res = 0, types = 0,
+                  funcs = 0;
     if (!h.Number(&format)) return (void)r.Fail(Code::kLintCbcHeader, "bytecode header: " + h.error());
     if (format != 6 && format != 7) {
       r.Skip(Code::kLintCbcSkipped, "bytecode format level " + std::to_string(format) +
@@ -185,30 +190,44 @@ class CbcChecker final : public LineChecker {
       Skipped(line);
       return;
     }
-    // A string without its NUL terminator is reported by the engine but the
-    // header is read on; an flevel range read afterwards still skips the
-    // file (tested with shifted fields). Any other error stops the header.
-    std::string deferred;
-    auto string_field = [&]() {
-      if (h.String()) return true;
-      if (!h.nul_missing()) return false;
-      if (deferred.empty()) deferred = h.error();
-      return true;
+    // Every field is read even after one fails (a failed field reads as 0
+    // and leaves the position); the flevel range is applied with what was
+    // read, and an error anywhere refuses the file only after that (tested:
+    // a string without its '|' or NUL, or a maximum flevel that no longer
+    // parses, still skips a bytecode whose minimum is above the engine's).
+    // The engine keeps these fields as 32-bit unsigned values (tested with
+    // 2^32 + n for the kind, the flevels and both counts).
+    std::string first_error;
+    auto field = [&](std::uint32_t* out) {
+      std::uint64_t v = 0;
+      if (!h.Number(&v) && first_error.empty()) first_error = h.error();
+      *out = static_cast<std::uint32_t>(v);
     };
-    const bool have_fl = h.Number(&ts) && string_field() && h.Number(&exclude) && h.Number(&kind) &&
-                         h.Number(&min_fl) && h.Number(&max_fl);
-    const bool ok = have_fl && h.Number(&res) && string_field() && h.Number(&types) && h.Number(&funcs) &&
-                    h.Number(&magic);
-    if (have_fl && fl_.level &&
+    auto string_field = [&]() {
+      if (!h.String() && first_error.empty()) first_error = h.error();
+    };
+    field(&ts);
+    string_field();
+    field(&exclude);
+    field(&kind);
+    field(&min_fl);
+    field(&max_fl);
+    if (fl_.level &&
         ((min_fl != 0 && min_fl > *fl_.level) || (max_fl != 0 && max_fl < *fl_.level))) {
       r.FlevelSkip("bytecode flevel range " + std::to_string(min_fl) + "-" + std::to_string(max_fl) +
                    " excludes flevel " + std::to_string(*fl_.level));
       Skipped(line);
       return;
     }
-    if (!ok) return (void)r.Fail(Code::kLintCbcHeader, "bytecode header: " + h.error());
-    if (!deferred.empty()) {
-      return (void)r.Fail(Code::kLintCbcHeader, "bytecode header: " + deferred);
+    field(&res);
+    string_field();
+    field(&types);
+    field(&funcs);
+    if (!first_error.empty()) {
+      return (void)r.Fail(Code::kLintCbcHeader, "bytecode header: " + first_error);
+    }
+    if (!h.Number(&magic)) {
+      return (void)r.Fail(Code::kLintCbcHeader, "bytecode header: " + h.error());
     }
     std::uint64_t declared = 0;
     std::string why;
@@ -371,8 +390,8 @@ class CbcChecker final : public LineChecker {
 
   Flevel fl_;
   bool loaded_ = false;  // line 1 passed and the bytecode is not skipped
-  std::uint64_t types_ = 0;
-  std::uint64_t functions_ = 0;
+  std::uint32_t types_ = 0;
+  std::uint32_t functions_ = 0;
   std::uint64_t function_headers_ = 0;
   bool source_seen_ = false;
   bool skipped_ = false;

@@ -392,6 +392,17 @@ TEST(LintFormatTest, BytecodeTypeTableAndFunctionHeadersFollowTheHeader) {
   // Data after the declared entries: the engine ignores it (tested), but a
   // header that declares too few types looks the same, so the lint refuses.
   refused(6, 0, "Tedeahah\n");
+  // A type table of 64 KiB or more is not held, so not checked: an info.
+  {
+    std::string h = header;
+    h.replace(h.find(":726"), 4, ":200000");
+    h.replace(h.find("ae`p`"), 3, BcNumber(5 + 30000) + BcNumber(0));
+    std::string table = "Ted";
+    for (int k = 0; k < 30000; ++k) table += "eah";
+    const auto f = LintMember("x.cbc", h + "BC.X\n" + table + "\n", Engine216());
+    EXPECT_FALSE(HasError(f)) << Describe(f);
+    EXPECT_TRUE(HasCode(f, Code::kLintNotLinted)) << Describe(f);
+  }
   // Function headers are counted up to the first 'S' line; basic blocks
   // ('B') are not headers. The lint does not parse these placeholder lines
   // (the engine would refuse "Ax"), so only the count finding is asserted.
@@ -452,6 +463,66 @@ TEST(LintFormatTest, BytecodeHeaderMustEndInTheLineLengthAndBodyLinesFitIt) {
         HasCode(LintMember("x.cbc", header + bad + "\n", Engine216()), Code::kLintCbcHeader))
         << bad;
   }
+}
+
+// The engine reads every header field even after one fails, applies the
+// flevel range with what it read (a failed field is 0 and leaves the
+// position), and refuses only afterwards; the fields are 32-bit. Each
+// header below was loaded with libclamav 1.4.6 (FLEVEL 216), the first two
+// as found by the differential run with seed 781.
+TEST(LintFormatTest, BytecodeHeaderIsReadOnAfterAFailedFieldAndIn32Bits) {
+  auto skipped = [](const std::string& header) {
+    const auto f = LintMember("x.cbc", header + "\nBC.X;Target:1;0;aabbccdd\n", Engine216());
+    EXPECT_FALSE(HasError(f)) << header << Describe(f);
+    return HasCode(f, Code::kLintFlevelSkipped);
+  };
+  // The sigmaker string lost its '|': the fields after it are read from
+  // the same place, and the "minimum flevel" read there is far above 216.
+  EXPECT_TRUE(skipped(
+      "ClamBCafhhelmfmkdafefdfggifnf```ca`a```|bhacflfafmfbfcfmb`cnbacacmbcc`cmbgfcc`c`cefecicfc``"
+      "bgbaap`clamcoincidencejb:726"));
+  // A '|' moved into the minimum flevel: the minimum reads as 8195 and the
+  // maximum, now at the '|', fails.
+  EXPECT_TRUE(
+      skipped("ClamBCaghbjhcmnkd|afefdfggifnf```ca`adc``b|iacflfafmfbfcfmb`"
+              "cnbacacmbacbcbcmbgfafafdfgcgcgcaf"
+              "``bbbaap`clamcoincidencejb:554"));
+  // Without a target flevel to skip it, the same failed string refuses.
+  EXPECT_TRUE(HasCode(
+      LintMember("x.cbc",
+                 "ClamBCafhhelmfmkdafefdfggifnf```ca`a```|bhacflfafmfbfcfmb`cnbacacmbcc`cmbgfcc`c`"
+                 "cefecicfc``bgbaap`clamcoincidencejb:726\nBC.X\n",
+                 LintOptions{}),
+      Code::kLintCbcHeader));
+  // 32-bit fields, on the empty-table header: a minimum of 2^32 + 1 is 1
+  // (loaded, so its missing function is refused), 2^32 + 300 is 300 and a
+  // maximum of 2^32 + 5 is 5 (both skipped); a kind of 2^32 + 257 is 257
+  // and 5 + 2^32 types are 5 (loaded); a kind of 65536 + 257 is refused.
+  const std::string stem = kEmptyBytecodeHeader;
+  const std::size_t range = stem.find("ca`a```|bh") + 4;  // kind, then "``" = no flevel range
+  auto with = [&](const std::string& kind, const std::string& min, const std::string& max,
+                  const std::string& counts) {
+    std::string h = stem.substr(0, range - 4) + kind + min + max + stem.substr(range + 2);
+    h.replace(h.find("ae`p`"), 3, counts);
+    return h.substr(0, h.size() - 1);  // without the newline
+  };
+  const std::string one_function = BcNumber(5) + BcNumber(1);
+  const std::string empty = BcNumber(5) + BcNumber(0);
+  EXPECT_TRUE(HasCode(
+      LintMember("x.cbc",
+                 with("ca`a", BcNumber((1ull << 32) + 1), "`", one_function) + "\nBC.X\nTed\n",
+                 Engine216()),
+      Code::kLintCbcBody));
+  EXPECT_TRUE(skipped(with("ca`a", BcNumber((1ull << 32) + 300), "`", one_function)));
+  EXPECT_TRUE(skipped(with("ca`a", "`", BcNumber((1ull << 32) + 5), one_function)));
+  for (const std::string& h : {with(BcNumber((1ull << 32) + 257), "`", "`", empty),
+                               with("ca`a", "`", "`", BcNumber((1ull << 32) + 5) + BcNumber(0))}) {
+    const auto f = LintMember("x.cbc", h + "\nBC.X\nTed\n", Engine216());
+    EXPECT_FALSE(HasError(f)) << h << Describe(f);
+  }
+  EXPECT_TRUE(HasCode(
+      LintMember("x.cbc", with(BcNumber(65536 + 257), "`", "`", empty) + "\nBC.X\n", Engine216()),
+      Code::kLintCbcHeader));
 }
 
 // Tested against libclamav 1.4.6 with .cud members of ~100 KB: a skipped

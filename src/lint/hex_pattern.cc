@@ -106,9 +106,28 @@ std::vector<std::string_view> SplitTopLevelBars(std::string_view s) {
   return out;
 }
 
-// A branch of a generic alternation: byte tokens and nested groups. Nesting
-// is already limited to 16 levels by the caller, which bounds the recursion.
-bool ValidGenericBranch(std::string_view b, std::string* why) {
+// Sets of length parities: bit 0 even, bit 1 odd.
+constexpr unsigned kEven = 1;
+constexpr unsigned kOdd = 2;
+
+// The parities of a + b for a in `x` and b in `y`.
+unsigned AddParities(unsigned x, unsigned y) {
+  unsigned out = 0;
+  if (x & kEven) out |= y;
+  if (x & kOdd) out |= ((y & kEven) ? kOdd : 0) | ((y & kOdd) ? kEven : 0);
+  return out;
+}
+
+// A branch of a generic alternation: hex digits, '?' and nested groups. The
+// engine expands nested groups as text, one alternative per combination, and
+// parses each expansion as hex bytes (tested: "d(aabb|ccdd)ddd" and
+// "d(a|bbb)dd" load, "d(a|bb)d" is refused with "Malformed hexstring: dad").
+// So only the expansions need whole bytes; *parities gets the parities of
+// their lengths, which is linear to compute where the expansions are not.
+// Nesting is already limited to 16 levels by the caller, which bounds the
+// recursion.
+bool GenericBranchParities(std::string_view b, unsigned* parities, std::string* why) {
+  unsigned acc = kEven;
   std::size_t i = 0;
   while (i < b.size()) {
     if (b[i] == '(') {
@@ -128,21 +147,34 @@ bool ValidGenericBranch(std::string_view b, std::string* why) {
         *why = "(B)/(L)/(W) cannot be used inside an alternative";
         return false;
       }
+      unsigned group = 0;
       for (std::string_view sub : SplitTopLevelBars(content)) {
-        if (!ValidGenericBranch(sub, why)) return false;
+        unsigned sub_parities = 0;
+        if (!GenericBranchParities(sub, &sub_parities, why)) return false;
+        group |= sub_parities;
       }
+      acc = AddParities(acc, group);
       i = close + 1;
       continue;
     }
-    if (i + 1 >= b.size() || b[i + 1] == '(') {
-      *why = "odd number of hex characters in an alternative";
-      return false;
-    }
-    if (!IsByteToken(b.substr(i, 2))) {
+    if (!IsHexDigit(b[i]) && b[i] != '?') {
       *why = "invalid character in an alternative";
       return false;
     }
-    i += 2;
+    acc = AddParities(acc, kOdd);
+    ++i;
+  }
+  *parities = acc;
+  return true;
+}
+
+// A top-level branch: every expansion must be whole bytes.
+bool ValidGenericBranch(std::string_view b, std::string* why) {
+  unsigned parities = 0;
+  if (!GenericBranchParities(b, &parities, why)) return false;
+  if (parities != kEven) {
+    *why = "an expansion of the alternative " + Quote(b) + " has an odd number of hex characters";
+    return false;
   }
   return true;
 }

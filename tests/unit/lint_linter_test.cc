@@ -671,18 +671,18 @@ TEST(LintFormatTest, HexPatternRules) {
     const char* line;
     bool refused;
   } cases[] = {
-      {"T:0:*:aabb{127}cc", false},       // {N<128} expands, no split
-      {"T:0:*:aabb{128}cc", true},        // split: part "cc" is too short
+      {"T:0:*:aabb{127}cc", false},  // {N<128} expands, no split
+      {"T:0:*:aabb{128}cc", true},   // split: part "cc" is too short
       {"T:0:*:aabb{-10}ccdd", false},
       {"T:0:*:aabb{1-2-3}ccdd", true},
       {"T:2:*:aa[1-2]bbcc[3-4]dd", false},  // left and right anchors
       {"T:2:*:aa[1-2]bbcc[3-4]dd[1]ee", true},
       {"T:0:*:aabb(cc|dd)eeff", false},
       {"T:0:*:aabb!(cccc|dddd)", false},
-      {"T:0:*:aabb(cc|d?)eeff", false},   // generic alternation
-      {"T:0:*:aabb!(cc|d?)eeff", true},   // negated generic
+      {"T:0:*:aabb(cc|d?)eeff", false},  // generic alternation
+      {"T:0:*:aabb!(cc|d?)eeff", true},  // negated generic
       {"T:0:*:aabb(L)ccdd(W)", false},
-      {"T:0:*:aabbcc*dd??ee", true},      // part "dd??ee" has no static pair
+      {"T:0:*:aabbcc*dd??ee", true},  // part "dd??ee" has no static pair
       {"T:0:*:aabbcc*ddeeff", false},
       {"T:1:S1+10:aabbccdd", false},
       {"T:6:SL+4:aabbccdd", false},
@@ -690,6 +690,18 @@ TEST(LintFormatTest, HexPatternRules) {
       {"T:0:$3$:aabbccdd", false},
       {"T:0:*:aa[1[1-5]bbccdd", false},  // the range is read like sscanf("%u-%u")
       {"T:2:*:aabb((L)|dddd)eeff", true},
+      // Nested groups expand as text: only whole expansions need whole bytes
+      // (each tested; the refused ones as "Malformed hexstring: dad", ...).
+      {"T:0:*:aabb(cc|d(aabb|ccdd)ddd)eeff", false},
+      {"T:0:*:aabb(cc|d(a|bbb)dd)eeff", false},
+      {"T:0:*:aabb(cc|d(a?|?\?)d)eeff", false},
+      {"T:0:*:aabb(cc|d(a|b)(c|d)d)eeff", false},
+      {"T:0:*:aabb(c(c|d)|dd)eeff", false},
+      {"T:0:*:aabb(cc|d(a|bb)d)eeff", true},
+      {"T:0:*:aabb(cc|d(a|b)(cc|d)d)eeff", true},
+      {"T:0:*:aabb(cc|d(a(b|c)|bbb)dd)eeff", true},
+      {"T:0:*:aabb(c(c|d)d|dd)eeff", true},
+      {"T:0:*:aabb(c(c|dd)d|dd)eeff", true},
   };
   for (const Case& c : cases) {
     const auto f = LintMember("x.ndb", std::string(c.line) + "\n", Engine216());

@@ -397,8 +397,13 @@ bool ExpandInlineGaps(std::string_view in, std::string* out) {
       return out->find('*') != std::string::npos;
     }
     const std::size_t close = in.find('}', open);
-    unsigned n = 0;
-    if (close != std::string_view::npos && ParseSmallNumber(in.substr(open + 1, close - open - 1), &n) &&
+    // The first token is expanded when it reads, like strtol over the whole
+    // token (leading blanks and a sign allowed), as 1-127 (tested: "{ 5}",
+    // "{+127}" and "{05}" expand; "{5 }" and "{+128}" do not).
+    std::uint64_t n = 0;
+    bool negative = false;
+    if (close != std::string_view::npos &&
+        StrtolWhole(in.substr(open + 1, close - open - 1), 10, &n, &negative) && !negative &&
         n >= 1 && n <= kMaxInlineGap) {
       out->append(in.substr(i, open - i));
       out->append(2 * std::size_t{n}, '?');  // n "??" tokens
@@ -410,19 +415,35 @@ bool ExpandInlineGaps(std::string_view in, std::string* out) {
   }
 }
 
+// A {...} token that splits the pattern, read as libclamav 1.4.6 reads it:
+// without a '-', digits only (an empty token is 0); with one, fields 0 and 1
+// as cli_strtok gives them (a run of '-' is one separator and an empty field
+// is absent), each digits only, and no field 2. Each number goes through
+// atoi and must not come out negative. Tested: {--5}, {5--6}, {-5-}, {--}
+// and {4294967296} load; {1-2-3}, {+5} (when it splits), { 5-6}, {5 },
+// {2147483648} and {1-2147483648} are refused.
 bool CheckGapToken(std::string_view content, LineResult& result) {
-  const Fields f = SplitFields(content, '-', 3);
-  if (f.size() > 2 || !AllDigits(f[0]) || (f.size() == 2 && !AllDigits(f[1]))) {
+  auto number_ok = [](std::string_view n) {
+    return AllDigits(n) && static_cast<std::int32_t>(AtoiAsUnsigned(n)) >= 0;
+  };
+  bool ok = true;
+  std::optional<std::string_view> lo, hi;
+  if (content.find('-') == std::string_view::npos) {
+    ok = number_ok(content);
+  } else {
+    lo = StrtokField(content, '-', 0);
+    hi = StrtokField(content, '-', 1);
+    ok = (!lo || number_ok(*lo)) && (!hi || number_ok(*hi)) && !StrtokField(content, '-', 2);
+  }
+  if (!ok) {
     result.Fail(Code::kLintPatternBadWildcard, "malformed wildcard {" + std::string(content.substr(0, 40)) + "}");
     return false;
   }
-  if (f.size() == 2 && !f[0].empty() && !f[1].empty()) {
-    unsigned a = 0;
-    unsigned b = 0;
-    if (ParseSmallNumber(f[0], &a) && ParseSmallNumber(f[1], &b) && a > b) {
-      result.Note(Code::kLintPatternReversedRange, Severity::kWarning,
-                  "wildcard {" + std::string(content) + "} has A > B and never matches");
-    }
+  unsigned a = 0;
+  unsigned b = 0;
+  if (lo && hi && ParseSmallNumber(*lo, &a) && ParseSmallNumber(*hi, &b) && a > b) {
+    result.Note(Code::kLintPatternReversedRange, Severity::kWarning,
+                "wildcard {" + std::string(content) + "} has A > B and never matches");
   }
   return true;
 }

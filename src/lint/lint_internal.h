@@ -192,6 +192,10 @@ const char* FindAnyOf(const char* p, const char* end, char a, char b, char c);
 // range), then truncated to int. Returned as the unsigned value the loaders
 // compare with cl_retflevel().
 std::uint32_t AtoiAsUnsigned(std::string_view s);
+// cli_strtok: field `n` of `s` split at `sep`, where a run of separators
+// counts as one; nullopt where libclamav returns NULL (no such field, or an
+// empty one, as at the start of "-5").
+std::optional<std::string_view> StrtokField(std::string_view s, char sep, unsigned n);
 // sscanf("%u") at the start of `s`: optional blanks and sign, then at least
 // one digit. Sets *consumed to the characters used. False if no digit.
 bool ScanUnsigned(std::string_view s, std::uint32_t* value, std::size_t* consumed);

@@ -52,16 +52,16 @@ constexpr std::array<std::string_view, 12> kPosixClasses = {
     "alnum", "alpha", "blank", "cntrl", "digit", "graph",
     "lower", "print", "punct", "space", "upper", "xdigit"};
 
-// Skips a bracket expression starting at s[i] == '['. Returns the index past
+// Skips a PCRE bracket expression starting at s[i] == '['. Returns the index past
 // ']' or npos; *error set for a bad [:class:].
-std::size_t SkipBracket(std::string_view s, std::size_t i, bool pcre, std::string* error) {
+std::size_t SkipPcreBracket(std::string_view s, std::size_t i, std::string* error) {
   std::size_t j = i + 1;
   if (j < s.size() && s[j] == '^') ++j;
   if (j < s.size() && s[j] == ']') ++j;  // a leading ']' is literal
   while (j < s.size()) {
     const char c = s[j];
     if (c == ']') return j + 1;
-    if (pcre && c == '\\') {
+    if (c == '\\') {
       j += 2;
       continue;
     }
@@ -69,15 +69,14 @@ std::size_t SkipBracket(std::string_view s, std::size_t i, bool pcre, std::strin
       const char kind = s[j + 1];
       const std::size_t close = s.find(std::string{kind, ']'}, j + 2);
       if (close == std::string_view::npos) {
-        if (!pcre) return std::string_view::npos;
         ++j;
         continue;
       }
       if (kind == ':') {
         const std::string_view name = s.substr(j + 2, close - j - 2);
         bool known = false;
-        for (std::string_view k : kPosixClasses) known = known || k == name || (pcre && name == "word");
-        if (pcre && !name.empty() && name[0] == '^') known = true;
+        for (std::string_view k : kPosixClasses) known = known || k == name || name == "word";
+        if (!name.empty() && name[0] == '^') known = true;
         if (!known) {
           *error = "unknown POSIX class name";
           return std::string_view::npos;
@@ -89,6 +88,75 @@ std::size_t SkipBracket(std::string_view s, std::size_t i, bool pcre, std::strin
     ++j;
   }
   return std::string_view::npos;
+}
+
+// A POSIX bracket expression starting at s[i] == '[', read the way
+// libclamav's bundled (Spencer) regcomp reads it. Returns the index past
+// its ']' or npos with *error set. A leading ']' or '-' (after any '^') is
+// literal, and so is a '-' right before the closing ']'; any other '-' that
+// starts a term is an error, and a range must not run backwards in byte
+// order (tested: [9-/], [z-a], [--/], [a-c-e], []-a], [[:alpha:]-z] and
+// [b-[.a.]] are refused; [%--], [a-], [[.a.]-b] and [a-z] load).
+std::size_t SkipEreBracket(std::string_view s, std::size_t i, std::string* error) {
+  const std::size_t n = s.size();
+  std::size_t j = i + 1;
+  auto fail = [error](const char* why) {
+    *error = why;
+    return std::string_view::npos;
+  };
+  if (j < n && s[j] == '^') ++j;
+  if (j < n && (s[j] == ']' || s[j] == '-')) ++j;
+  // A symbol at s[*k]: one character, or a collating element "[.x.]".
+  // Sets *value to the character as the engine compares it (a signed char:
+  // tested, [a-\xe9] is refused and [\xe9-\xf0] loads), or to kUnknown for
+  // a longer element name, whose value is not modelled. False when the
+  // element is not closed.
+  constexpr int kUnknown = 1000;
+  auto symbol = [&](std::size_t* k, int* value) {
+    if (*k + 1 < n && s[*k] == '[' && s[*k + 1] == '.') {
+      const std::size_t close = s.find(".]", *k + 2);
+      if (close == std::string_view::npos) return false;
+      *value = close - *k - 2 == 1 ? static_cast<signed char>(s[*k + 2]) : kUnknown;
+      *k = close + 2;
+      return true;
+    }
+    *value = static_cast<signed char>(s[(*k)++]);
+    return true;
+  };
+  while (j < n && s[j] != ']' && !(s[j] == '-' && j + 1 < n && s[j + 1] == ']')) {
+    if (s[j] == '[' && j + 1 < n && (s[j + 1] == ':' || s[j + 1] == '=')) {
+      const char kind = s[j + 1];
+      const std::size_t close = s.find(std::string{kind, ']'}, j + 2);
+      if (close == std::string_view::npos) return fail("brackets not balanced");
+      if (kind == ':') {
+        const std::string_view name = s.substr(j + 2, close - j - 2);
+        bool known = false;
+        for (std::string_view k : kPosixClasses) known = known || k == name;
+        if (!known) return fail("unknown POSIX class name");
+      }
+      j = close + 2;
+      continue;
+    }
+    if (s[j] == '-') return fail("'-' starts a term inside a bracket expression (invalid range)");
+    int start = 0;
+    if (!symbol(&j, &start)) return fail("brackets not balanced");
+    int finish = start;
+    if (j + 1 < n && s[j] == '-' && s[j + 1] != ']') {
+      ++j;
+      if (s[j] == '-') {
+        finish = '-';
+        ++j;
+      } else if (!symbol(&j, &finish)) {
+        return fail("brackets not balanced");
+      }
+    }
+    if (start != kUnknown && finish != kUnknown && start > finish) {
+      return fail("range out of order in a bracket expression");
+    }
+  }
+  if (j < n && s[j] == '-') ++j;
+  if (j >= n || s[j] != ']') return fail("brackets not balanced");
+  return j + 1;
 }
 
 }  // namespace
@@ -121,7 +189,7 @@ std::optional<std::string> PcreSyntaxError(std::string_view s, bool extended) {
     }
     if (c == '[') {
       std::string error;
-      const std::size_t end = SkipBracket(s, i, /*pcre=*/true, &error);
+      const std::size_t end = SkipPcreBracket(s, i, &error);
       if (end == std::string_view::npos) {
         return error.empty() ? std::string("missing terminating ] for character class") : error;
       }
@@ -236,8 +304,8 @@ std::optional<std::string> EreSyntaxError(std::string_view s) {
     }
     if (c == '[') {
       std::string error;
-      const std::size_t end = SkipBracket(s, i, /*pcre=*/false, &error);
-      if (end == std::string_view::npos) return error.empty() ? std::string("brackets not balanced") : error;
+      const std::size_t end = SkipEreBracket(s, i, &error);
+      if (end == std::string_view::npos) return error;
       i = end;
       atom_start = false;
       repeatable = true;

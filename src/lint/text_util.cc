@@ -150,6 +150,20 @@ const char* FindAnyOf(const char* p, const char* end, char a, char b, char c) {
   return end;
 }
 
+std::optional<std::string_view> StrtokField(std::string_view s, char sep, unsigned n) {
+  std::size_t i = 0;
+  for (unsigned seen = 0; i < s.size() && seen != n; ++i) {
+    if (s[i] == sep) {
+      ++seen;
+      while (i + 1 < s.size() && s[i + 1] == sep) ++i;
+    }
+  }
+  if (i >= s.size()) return std::nullopt;
+  const std::size_t end = std::min(s.find(sep, i), s.size());
+  if (end == i) return std::nullopt;
+  return s.substr(i, end - i);
+}
+
 std::uint32_t AtoiAsUnsigned(std::string_view s) {
   std::size_t i = 0;
   while (i < s.size() && IsCSpace(s[i])) ++i;

@@ -638,6 +638,26 @@ TEST(LintFormatTest, PhishingRegexAlternativesNeedTwoCharacterSuffixes) {
   }
 }
 
+// Bracket expressions of the POSIX regexes (phishing lists, .cdb), read as
+// libclamav's bundled regcomp reads them. Each tested in a .wdb X: line; the
+// first refused one is the line the differential run with seed 785 found.
+TEST(LintFormatTest, PosixBracketRangesMustRunForwards) {
+  auto line = [](const std::string& bracket) {
+    return "X:.+\\.amazon\\.com(" + bracket + ".*)?:.+\\.amazon\\.com([/?].*)?\n";
+  };
+  for (const char* ok : {"[a-z]", "[a-a]", "[%--]", "[a-]", "[[.a.]-b]", "[A-[:alpha:]]", "[^-a]",
+                         "[]a]", "[!--]", "[\xe9-\xf0]", "[[.space.]-a]"}) {
+    const auto f = LintMember("x.wdb", line(ok), Engine216());
+    EXPECT_FALSE(HasError(f)) << ok << Describe(f);
+  }
+  for (const char* bad : {"[:999-/?]", "[9-/]", "[z-a]", "[^z-a]", "[--/]", "[a-c-e]", "[]-a]",
+                          "[^]-a]", "[b-[.a.]]", "[[:alpha:]-z]", "[a-[:alpha:]]", "[[=a=]-z]",
+                          "[a--]", "[a-\xe9]", "[\xf0-\xe9]"}) {
+    const auto f = LintMember("x.wdb", line(bad), Engine216());
+    EXPECT_TRUE(HasCode(f, Code::kLintPhishRegex)) << bad << Describe(f);
+  }
+}
+
 // Tested: a magic type 1 line adds a pattern under its name, which must
 // not be empty; type 0 does not need one, nor a magic.
 TEST(LintFormatTest, FtmPatternLineNeedsAName) {
@@ -675,6 +695,32 @@ TEST(LintFormatTest, HexPatternRules) {
       {"T:0:*:aabb{128}cc", true},   // split: part "cc" is too short
       {"T:0:*:aabb{-10}ccdd", false},
       {"T:0:*:aabb{1-2-3}ccdd", true},
+      // {...} tokens as cli_strtok and atoi read them (each tested): a run
+      // of '-' is one separator, an empty field is absent, a number may not
+      // turn negative through atoi; a first token of 1-127 read like strtol
+      // expands (no split), so "{ 5}" and "{+127}" load there.
+      {"T:0:*:aabb{--5}ccdd", false},
+      {"T:0:*:aabb{---5}ccdd", false},
+      {"T:0:*:aabb{-5-}ccdd", false},
+      {"T:0:*:aabb{--}ccdd", false},
+      {"T:0:*:aabb{5--6}ccdd", false},
+      {"T:0:*:aabb{-5--}ccdd", false},
+      {"T:0:*:aabb{4294967296}ccdd", false},
+      {"T:0:*:aabb{4294967296-5}ccdd", false},
+      {"T:0:*:aabb{ 5}ccdd", false},
+      {"T:0:*:aabb{+127}ccdd", false},
+      {"T:0:*:aabb{2147483647}ccdd", false},
+      {"T:0:*:aabb{2147483648}ccdd", true},
+      {"T:0:*:aabb{99999999999999999999}ccdd", true},
+      {"T:0:*:aabb{1-2147483648}ccdd", true},
+      {"T:0:*:aabb{+128}ccdd", true},
+      {"T:0:*:aabb{+0}ccdd", true},
+      {"T:0:*:aabb{200}ccdd{+5}eeff", true},
+      {"T:0:*:aabb{200}ccdd{--5}eeff", false},
+      {"T:0:*:aabb{5 }ccdd", true},
+      {"T:0:*:aabb{ 5-6}ccdd", true},
+      {"T:0:*:aabb{-+5}ccdd", true},
+      {"T:0:*:aabb{--5}cc", true},  // part "cc" is too short
       {"T:2:*:aa[1-2]bbcc[3-4]dd", false},  // left and right anchors
       {"T:2:*:aa[1-2]bbcc[3-4]dd[1]ee", true},
       {"T:0:*:aabb(cc|dd)eeff", false},
@@ -862,7 +908,8 @@ TEST(LintPathologicalTest, DeeplyNestedLogicIsAcceptedInLinearTime) {
 
 TEST(LintPathologicalTest, AbsurdRepetitionCountsAreHandled) {
   ExpectFast("repetitions", [&] {
-    EXPECT_FALSE(HasError(LintMember("x.ndb", "T:0:*:aabb{99999999999999999999}ccdd\n", Engine216())));
+    // atoi saturates and truncates this to -1: refused (tested).
+    EXPECT_TRUE(HasError(LintMember("x.ndb", "T:0:*:aabb{99999999999999999999}ccdd\n", Engine216())));
     std::string many = "T:0:*:aabb";
     for (int i = 0; i < 1500; ++i) many += "{127}";
     many += "ccdd\n";

@@ -6,6 +6,8 @@
 #include <charconv>
 #include <cstdint>
 
+#include "lint/lint_internal.h"
+
 namespace cvdguard::internal::lint {
 namespace {
 
@@ -52,40 +54,154 @@ constexpr std::array<std::string_view, 12> kPosixClasses = {
     "alnum", "alpha", "blank", "cntrl", "digit", "graph",
     "lower", "print", "punct", "space", "upper", "xdigit"};
 
-// Skips a PCRE bracket expression starting at s[i] == '['. Returns the index past
-// ']' or npos; *error set for a bad [:class:].
-std::size_t SkipPcreBracket(std::string_view s, std::size_t i, std::string* error) {
-  std::size_t j = i + 1;
-  if (j < s.size() && s[j] == '^') ++j;
-  if (j < s.size() && s[j] == ']') ++j;  // a leading ']' is literal
-  while (j < s.size()) {
-    const char c = s[j];
-    if (c == ']') return j + 1;
-    if (c == '\\') {
-      j += 2;
-      continue;
+// One item of a PCRE character class: a class (\d, [:alpha:], ...), a
+// character with a known value, or one whose value is not modelled.
+struct PcreClassItem {
+  enum Kind : std::uint8_t { kClass, kChar, kUnknownChar } kind = kUnknownChar;
+  unsigned value = 0;
+};
+
+// Reads the item at s[*j] and moves past it. False when the class is cut
+// short (a trailing backslash), or *error is set for a bad [:name:].
+bool ReadPcreClassItem(std::string_view s, std::size_t* j, PcreClassItem* item,
+                       std::string* error) {
+  const std::size_t n = s.size();
+  auto hex_value = [&](std::size_t from, std::size_t max_digits, std::size_t* used) {
+    unsigned v = 0;
+    std::size_t k = 0;
+    for (; k < max_digits && from + k < n && IsHexDigit(s[from + k]); ++k) {
+      const char c = s[from + k];
+      v = v * 16 + static_cast<unsigned>(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
     }
-    if (c == '[' && j + 1 < s.size() && (s[j + 1] == ':' || s[j + 1] == '.' || s[j + 1] == '=')) {
-      const char kind = s[j + 1];
-      const std::size_t close = s.find(std::string{kind, ']'}, j + 2);
-      if (close == std::string_view::npos) {
-        ++j;
-        continue;
-      }
+    *used = k;
+    return v;
+  };
+  const char c = s[*j];
+  if (c == '[' && *j + 1 < n && (s[*j + 1] == ':' || s[*j + 1] == '.' || s[*j + 1] == '=')) {
+    const char kind = s[*j + 1];
+    const std::size_t close = s.find(std::string{kind, ']'}, *j + 2);
+    if (close != std::string_view::npos) {
       if (kind == ':') {
-        const std::string_view name = s.substr(j + 2, close - j - 2);
-        bool known = false;
+        const std::string_view name = s.substr(*j + 2, close - *j - 2);
+        bool known = !name.empty() && name[0] == '^';
         for (std::string_view k : kPosixClasses) known = known || k == name || name == "word";
-        if (!name.empty() && name[0] == '^') known = true;
         if (!known) {
           *error = "unknown POSIX class name";
-          return std::string_view::npos;
+          return false;
         }
       }
-      j = close + 2;
-      continue;
+      item->kind = PcreClassItem::kClass;
+      *j = close + 2;
+      return true;
     }
+  }
+  if (c != '\\') {
+    *item = {PcreClassItem::kChar, static_cast<unsigned char>(c)};
+    ++*j;
+    return true;
+  }
+  if (*j + 1 >= n) return false;
+  const char e = s[*j + 1];
+  *j += 2;
+  std::size_t used = 0;
+  switch (e) {
+    case 'd':
+    case 'D':
+    case 's':
+    case 'S':
+    case 'w':
+    case 'W':
+    case 'h':
+    case 'H':
+    case 'v':
+    case 'V':
+      item->kind = PcreClassItem::kClass;
+      return true;
+    case 'p':
+    case 'P':
+      item->kind = PcreClassItem::kClass;
+      if (*j < n && s[*j] == '{') {
+        const std::size_t close = s.find('}', *j);
+        *j = close == std::string_view::npos ? n : close + 1;
+      } else if (*j < n) {
+        ++*j;
+      }
+      return true;
+    case 'x':
+      if (*j < n && s[*j] == '{') {
+        const unsigned v = hex_value(*j + 1, 8, &used);
+        if (used > 0 && *j + 1 + used < n && s[*j + 1 + used] == '}') {
+          *item = {PcreClassItem::kChar, v};
+          *j += used + 2;
+          return true;
+        }
+        item->kind = PcreClassItem::kUnknownChar;
+        return true;
+      }
+      *item = {PcreClassItem::kChar, hex_value(*j, 2, &used)};
+      *j += used;
+      return true;
+    case 'n':
+      *item = {PcreClassItem::kChar, '\n'};
+      return true;
+    case 't':
+      *item = {PcreClassItem::kChar, '\t'};
+      return true;
+    case 'r':
+      *item = {PcreClassItem::kChar, '\r'};
+      return true;
+    case 'f':
+      *item = {PcreClassItem::kChar, '\f'};
+      return true;
+    case 'a':
+      *item = {PcreClassItem::kChar, 7};
+      return true;
+    case 'b':
+      *item = {PcreClassItem::kChar, 8};
+      return true;
+    case 'e':
+      *item = {PcreClassItem::kChar, 27};
+      return true;
+    default:
+      if (IsDigit(e) || (e >= 'A' && e <= 'Z') || (e >= 'a' && e <= 'z')) {
+        item->kind = PcreClassItem::kUnknownChar;  // octal, \c, \o{}, ...: not modelled
+      } else {
+        *item = {PcreClassItem::kChar, static_cast<unsigned char>(e)};
+      }
+      return true;
+  }
+}
+
+// Skips a PCRE bracket expression starting at s[i] == '['. Returns the index
+// past ']' or npos; *error set for a bad [:class:] or range. A ']' right
+// after the '[' (and any '^') is literal; a '-' first, last or right after a
+// range is literal; any other '-' makes a range, which may not have a class
+// at either end nor run backwards (tested with libclamav 1.4.6's PCRE2:
+// [z-a], [\x{7a}-a], [a-\n], [\d-z], [a-\d] and [[:alpha:]-z] fail to
+// compile; [a-c-e], [--/], [%--], [\w-], [-\w], [\]-a] and [\--a] compile).
+std::size_t SkipPcreBracket(std::string_view s, std::size_t i, std::string* error) {
+  const std::size_t n = s.size();
+  std::size_t j = i + 1;
+  if (j < n && s[j] == '^') ++j;
+  bool first = true;
+  while (j < n) {
+    if (s[j] == ']' && !first) return j + 1;
+    first = false;
+    PcreClassItem lo;
+    if (!ReadPcreClassItem(s, &j, &lo, error)) return std::string_view::npos;
+    if (!(j + 1 < n && s[j] == '-' && s[j + 1] != ']')) continue;
     ++j;
+    PcreClassItem hi;
+    if (!ReadPcreClassItem(s, &j, &hi, error)) return std::string_view::npos;
+    if (lo.kind == PcreClassItem::kClass || hi.kind == PcreClassItem::kClass) {
+      *error = "invalid range in a character class";
+      return std::string_view::npos;
+    }
+    if (lo.kind == PcreClassItem::kChar && hi.kind == PcreClassItem::kChar && lo.value > hi.value) {
+      *error = "range out of order in a character class";
+      return std::string_view::npos;
+    }
+    if (j < n && s[j] == '-') ++j;  // literal right after a range
   }
   return std::string_view::npos;
 }

@@ -788,6 +788,9 @@ TEST(LintFormatTest, LdbSubsignatureKinds) {
       {"0/a[]a]b/", false},
       {"0/a[a-\\x{7a}]b/", false},
       {"0/a[\\n-a]b/", false},
+      {"0/a[[.a.]]b/", true},  // PCRE2 has no collating elements
+      {"0/a[[=a=]]b/", true},
+      {"0/a[[:^alpha:]]b/", false},
       {"0/\\d+[a-z]{2,3}(?:x|y)?/", false},
       {"0(<<6#hb2#>5)", false},
       {"0(>>#hb2#=0)", false},  // an empty shift is strtol's whole field (tested)

@@ -272,8 +272,19 @@ struct PartChecker {
           continue;
         }
         const std::vector<std::string_view> branches = SplitTopLevelBars(content);
+        // The engine's length test: every branch after the first non-empty
+        // one must have its length; empty branches before it are not
+        // compared. So "(|cc)" is taken as fixed-length and then refused for
+        // its empty branch, while "(cc|)" and "(|cc|)" are generic (tested).
+        std::size_t first_len = 0;
         bool same_len = true;
-        for (std::string_view b : branches) same_len = same_len && b.size() == branches[0].size();
+        for (std::string_view b : branches) {
+          if (first_len == 0) {
+            first_len = b.size();
+          } else if (b.size() != first_len) {
+            same_len = false;
+          }
+        }
         const bool fixed = !ctx.has_modifiers && content.find('?') == std::string_view::npos &&
                            content.find('(') == std::string_view::npos && same_len;
         if (fixed) {

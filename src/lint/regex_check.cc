@@ -54,6 +54,64 @@ constexpr std::array<std::string_view, 12> kPosixClasses = {
     "alnum", "alpha", "blank", "cntrl", "digit", "graph",
     "lower", "print", "punct", "space", "upper", "xdigit"};
 
+// PCRE2's escapes, as libclamav 1.4.6's PCRE2 compiles them (each letter
+// tested alone, inside and outside a class). Outside a class these letters
+// stand alone; \g, \k, \o, \p and \P need what follows them (below).
+constexpr std::string_view kPcreEscapeLetters = "abcdefhnrstvwxzABCDEGHKNQRSVWXZ";
+// Inside a class: these stand alone (\o, \p, \P and \Q need more).
+constexpr std::string_view kPcreClassEscapeLetters = "abcdefghnrstvwxDEHSVW";
+// The one-letter property names (\pL).
+constexpr std::string_view kPcreShortProperties = "CLMNPSZ";
+
+bool IsAsciiLetter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+// Whether the escape \e, followed by `next` (0 at the end), compiles.
+// Digits are left to the callers (octal, back-references).
+const char* PcreEscapeError(char e, char next, bool in_class) {
+  if (!IsAsciiLetter(e)) return nullptr;
+  if (e == 'o') return next == '{' ? nullptr : "\\o is not followed by {";
+  if (e == 'p' || e == 'P') {
+    return next == '{' || (next != 0 && kPcreShortProperties.find(next) != std::string_view::npos)
+               ? nullptr
+               : "unknown property after \\p or \\P";
+  }
+  if (in_class) {
+    if (e == 'Q' || kPcreClassEscapeLetters.find(e) != std::string_view::npos) return nullptr;
+    if (e == 'N') return "\\N is not supported in a class";
+    if (e == 'B' || e == 'R' || e == 'X' || e == 'A' || e == 'z' || e == 'Z' || e == 'G' ||
+        e == 'K' || e == 'C' || e == 'k') {
+      return "escape sequence is invalid in character class";
+    }
+    return "unrecognized character follows \\";
+  }
+  if (kPcreEscapeLetters.find(e) != std::string_view::npos) return nullptr;
+  if (e == 'g') {
+    return next != 0 && std::string_view("0123456789{<'+-").find(next) != std::string_view::npos
+               ? nullptr
+               : "\\g is not followed by a number or a name";
+  }
+  if (e == 'k') {
+    return next == '<' || next == '\'' || next == '{' ? nullptr : "\\k is not followed by a name";
+  }
+  return "unrecognized character follows \\";
+}
+
+// PCRE2's test for POSIX syntax ("[:name:]", "[.x.]", "[=x=]") at s[from],
+// just after the '[' and the terminator `term`: true when "term]" comes
+// before any ']' or "[term".
+bool LooksLikePosixSyntax(std::string_view s, std::size_t from, char term) {
+  for (std::size_t k = from; k + 1 < s.size(); ++k) {
+    if (s[k] == '\\' && (s[k + 1] == ']' || s[k + 1] == '\\')) {
+      ++k;
+    } else if ((s[k] == '[' && s[k + 1] == term) || s[k] == ']') {
+      return false;
+    } else if (s[k] == term && s[k + 1] == ']') {
+      return true;
+    }
+  }
+  return false;
+}
+
 // One item of a PCRE character class: a class (\d, [:alpha:], ...), a
 // character with a known value, or one whose value is not modelled.
 struct PcreClassItem {
@@ -77,26 +135,25 @@ bool ReadPcreClassItem(std::string_view s, std::size_t* j, PcreClassItem* item,
     return v;
   };
   const char c = s[*j];
-  if (c == '[' && *j + 1 < n && (s[*j + 1] == ':' || s[*j + 1] == '.' || s[*j + 1] == '=')) {
+  if (c == '[' && *j + 1 < n && (s[*j + 1] == ':' || s[*j + 1] == '.' || s[*j + 1] == '=') &&
+      LooksLikePosixSyntax(s, *j + 2, s[*j + 1])) {
     const char kind = s[*j + 1];
-    const std::size_t close = s.find(std::string{kind, ']'}, *j + 2);
-    if (close != std::string_view::npos) {
-      if (kind != ':') {
-        // Tested: "a[[.a.]]b" and "a[[=a=]]b" fail to compile.
-        *error = "POSIX collating elements are not supported by PCRE";
-        return false;
-      }
-      const std::string_view name = s.substr(*j + 2, close - *j - 2);
-      bool known = !name.empty() && name[0] == '^';
-      for (std::string_view k : kPosixClasses) known = known || k == name || name == "word";
-      if (!known) {
-        *error = "unknown POSIX class name";
-        return false;
-      }
-      item->kind = PcreClassItem::kClass;
-      *j = close + 2;
-      return true;
+    if (kind != ':') {
+      // Tested: "a[[.a.]]b" and "a[[=a=]]b" fail to compile.
+      *error = "POSIX collating elements are not supported by PCRE";
+      return false;
     }
+    const std::size_t close = s.find(":]", *j + 2);  // found: LooksLikePosixSyntax
+    const std::string_view name = s.substr(*j + 2, close - *j - 2);
+    bool known = !name.empty() && name[0] == '^';
+    for (std::string_view k : kPosixClasses) known = known || k == name || name == "word";
+    if (!known) {
+      *error = "unknown POSIX class name";
+      return false;
+    }
+    item->kind = PcreClassItem::kClass;
+    *j = close + 2;
+    return true;
   }
   if (c != '\\') {
     *item = {PcreClassItem::kChar, static_cast<unsigned char>(c)};
@@ -105,8 +162,19 @@ bool ReadPcreClassItem(std::string_view s, std::size_t* j, PcreClassItem* item,
   }
   if (*j + 1 >= n) return false;
   const char e = s[*j + 1];
+  if (const char* why = PcreEscapeError(e, *j + 2 < n ? s[*j + 2] : 0, /*in_class=*/true)) {
+    *error = why;
+    return false;
+  }
   *j += 2;
   std::size_t used = 0;
+  if (e == 'Q') {  // quoted to \E: literal characters, not modelled
+    const std::size_t end = s.find("\\E", *j);
+    if (end == std::string_view::npos) return false;
+    item->kind = PcreClassItem::kUnknownChar;
+    *j = end + 2;
+    return true;
+  }
   switch (e) {
     case 'd':
     case 'D':
@@ -185,9 +253,21 @@ bool ReadPcreClassItem(std::string_view s, std::size_t* j, PcreClassItem* item,
 std::size_t SkipPcreBracket(std::string_view s, std::size_t i, std::string* error) {
   const std::size_t n = s.size();
   std::size_t j = i + 1;
+  // Tested: "a[:alpha:]b", "a[.n.]b" and "a[=a=]b" fail to compile; "a[:x]b"
+  // compiles.
+  if (j < n && (s[j] == ':' || s[j] == '.' || s[j] == '=') &&
+      LooksLikePosixSyntax(s, j + 1, s[j])) {
+    *error = s[j] == ':' ? "POSIX named classes are supported only within a class"
+                         : "POSIX collating elements are not supported";
+    return std::string_view::npos;
+  }
   if (j < n && s[j] == '^') ++j;
   bool first = true;
   while (j < n) {
+    // \E outside \Q...\E is ignored, even where a leading ']' is literal
+    // (tested: "a[\E]b" has no closing ']').
+    while (j + 1 < n && s[j] == '\\' && s[j + 1] == 'E') j += 2;
+    if (j >= n) break;
     if (s[j] == ']' && !first) return j + 1;
     first = false;
     PcreClassItem lo;
@@ -297,6 +377,14 @@ std::optional<std::string> PcreSyntaxError(std::string_view s, bool extended) {
     if (c == '\\') {
       if (i + 1 >= s.size()) return "\\ at end of pattern";
       const char n = s[i + 1];
+      if (const char* why = PcreEscapeError(n, i + 2 < s.size() ? s[i + 2] : 0, false)) return why;
+      if (n == 'Q') {  // quoted to \E (or to the end): literal characters
+        const std::size_t end = s.find("\\E", i + 2);
+        i = end == std::string_view::npos ? s.size() : end + 2;
+        repeatable = true;
+        after_quant = false;
+        continue;
+      }
       if (n >= '1' && n <= '9') {
         unsigned v = static_cast<unsigned>(n - '0');
         if (v > max_backref) max_backref = v;

@@ -720,7 +720,7 @@ TEST(LintFormatTest, HexPatternRules) {
       {"T:0:*:aabb{5 }ccdd", true},
       {"T:0:*:aabb{ 5-6}ccdd", true},
       {"T:0:*:aabb{-+5}ccdd", true},
-      {"T:0:*:aabb{--5}cc", true},  // part "cc" is too short
+      {"T:0:*:aabb{--5}cc", true},          // part "cc" is too short
       {"T:2:*:aa[1-2]bbcc[3-4]dd", false},  // left and right anchors
       {"T:2:*:aa[1-2]bbcc[3-4]dd[1]ee", true},
       {"T:0:*:aabb(cc|dd)eeff", false},
@@ -748,6 +748,18 @@ TEST(LintFormatTest, HexPatternRules) {
       {"T:0:*:aabb(cc|d(a(b|c)|bbb)dd)eeff", true},
       {"T:0:*:aabb(c(c|d)d|dd)eeff", true},
       {"T:0:*:aabb(c(c|dd)d|dd)eeff", true},
+      // Empty branches before the first non-empty one are not compared, so
+      // these count as fixed-length and their empty branch is refused
+      // (tested); an empty branch anywhere else makes the group generic.
+      {"T:0:*:aabb(|cc)eeff", true},
+      {"T:0:*:aabb(||cc)eeff", true},
+      {"T:0:*:aabb(|cc|dd)eeff", true},
+      {"T:0:*:aabbcc(|dd)", true},
+      {"T:0:*:aabb(cc|)eeff", false},
+      {"T:0:*:aabb(|cc|)eeff", false},
+      {"T:0:*:aabb(cc||dd)eeff", false},
+      {"T:0:*:aabb(|cccc|dd)eeff", false},
+      {"T:0:*:aabb(|cc|d?)eeff", false},
   };
   for (const Case& c : cases) {
     const auto f = LintMember("x.ndb", std::string(c.line) + "\n", Engine216());
@@ -791,6 +803,30 @@ TEST(LintFormatTest, LdbSubsignatureKinds) {
       {"0/a[[.a.]]b/", true},  // PCRE2 has no collating elements
       {"0/a[[=a=]]b/", true},
       {"0/a[[:^alpha:]]b/", false},
+      // Escapes, each tested: letters PCRE2 does not know, or not in a class.
+      {"0/a\\qb/", true},
+      {"0/a\\ib/", true},
+      {"0/a\\gb/", true},
+      {"0/a\\ub/", true},
+      {"0/a\\zb/", false},
+      {"0/a\\Kb/", false},
+      {"0/a[\\z]b/", true},
+      {"0/a[\\q]b/", true},
+      {"0/a[\\N]b/", true},
+      {"0/a[\\R]b/", true},
+      {"0/a[\\pb]b/", true},
+      {"0/a[\\E]b/", true},  // \E is ignored, so the ']' after it is literal
+      {"0/a[\\8]b/", false},
+      {"0/a[\\g]b/", false},
+      {"0/a[\\Qa-\\E]b/", false},
+      {"0/a[\\o{101}]b/", false},
+      {"0/a[\\cA]b/", false},
+      {"0/a[\\pL]b/", false},
+      // POSIX syntax where PCRE2 does not take it.
+      {"0/a[:alpha:]b/", true},
+      {"0/a[.n.]b/", true},
+      {"0/a[=a=]b/", true},
+      {"0/a[:x]b/", false},
       {"0/\\d+[a-z]{2,3}(?:x|y)?/", false},
       {"0(<<6#hb2#>5)", false},
       {"0(>>#hb2#=0)", false},  // an empty shift is strtol's whole field (tested)

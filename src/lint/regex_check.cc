@@ -5,6 +5,7 @@
 #include <array>
 #include <charconv>
 #include <cstdint>
+#include <vector>
 
 #include "lint/lint_internal.h"
 
@@ -289,6 +290,122 @@ std::size_t SkipPcreBracket(std::string_view s, std::size_t i, std::string* erro
   return std::string_view::npos;
 }
 
+// The character names the bundled regex knows in "[.name.]" and "[=name=]"
+// (the POSIX portable set; exact, case-sensitive). Tested: BEL, IS4,
+// hyphen-minus, space, left-curly-bracket load; "foo", "bel" and an empty
+// name are refused.
+struct CharName {
+  std::string_view name;
+  char value;
+};
+constexpr CharName kCharNames[] = {
+    {"NUL", 0},
+    {"SOH", 1},
+    {"STX", 2},
+    {"ETX", 3},
+    {"EOT", 4},
+    {"ENQ", 5},
+    {"ACK", 6},
+    {"BEL", 7},
+    {"alert", 7},
+    {"BS", 8},
+    {"backspace", 8},
+    {"HT", 9},
+    {"tab", 9},
+    {"LF", 10},
+    {"newline", 10},
+    {"VT", 11},
+    {"vertical-tab", 11},
+    {"FF", 12},
+    {"form-feed", 12},
+    {"CR", 13},
+    {"carriage-return", 13},
+    {"SO", 14},
+    {"SI", 15},
+    {"DLE", 16},
+    {"DC1", 17},
+    {"DC2", 18},
+    {"DC3", 19},
+    {"DC4", 20},
+    {"NAK", 21},
+    {"SYN", 22},
+    {"ETB", 23},
+    {"CAN", 24},
+    {"EM", 25},
+    {"SUB", 26},
+    {"ESC", 27},
+    {"IS4", 28},
+    {"FS", 28},
+    {"IS3", 29},
+    {"GS", 29},
+    {"IS2", 30},
+    {"RS", 30},
+    {"IS1", 31},
+    {"US", 31},
+    {"space", ' '},
+    {"exclamation-mark", '!'},
+    {"quotation-mark", '"'},
+    {"number-sign", '#'},
+    {"dollar-sign", '$'},
+    {"percent-sign", '%'},
+    {"ampersand", '&'},
+    {"apostrophe", '\''},
+    {"left-parenthesis", '('},
+    {"right-parenthesis", ')'},
+    {"asterisk", '*'},
+    {"plus-sign", '+'},
+    {"comma", ','},
+    {"hyphen", '-'},
+    {"hyphen-minus", '-'},
+    {"period", '.'},
+    {"full-stop", '.'},
+    {"slash", '/'},
+    {"solidus", '/'},
+    {"zero", '0'},
+    {"one", '1'},
+    {"two", '2'},
+    {"three", '3'},
+    {"four", '4'},
+    {"five", '5'},
+    {"six", '6'},
+    {"seven", '7'},
+    {"eight", '8'},
+    {"nine", '9'},
+    {"colon", ':'},
+    {"semicolon", ';'},
+    {"less-than-sign", '<'},
+    {"equals-sign", '='},
+    {"greater-than-sign", '>'},
+    {"question-mark", '?'},
+    {"commercial-at", '@'},
+    {"left-square-bracket", '['},
+    {"backslash", '\\'},
+    {"reverse-solidus", '\\'},
+    {"right-square-bracket", ']'},
+    {"circumflex", '^'},
+    {"circumflex-accent", '^'},
+    {"underscore", '_'},
+    {"low-line", '_'},
+    {"grave-accent", '`'},
+    {"left-brace", '{'},
+    {"left-curly-bracket", '{'},
+    {"vertical-line", '|'},
+    {"right-brace", '}'},
+    {"right-curly-bracket", '}'},
+    {"tilde", '~'},
+    {"DEL", 127},
+};
+
+// The value of a collating element's name: one character stands for
+// itself, a longer name must be in kCharNames.
+std::optional<char> CollatingValue(std::string_view name) {
+  for (const CharName& c : kCharNames) {
+    if (c.name == name) return c.value;
+  }
+  if (name.size() == 1) return name[0];
+  return std::nullopt;
+}
+
 // A POSIX bracket expression starting at s[i] == '[', read the way
 // libclamav's bundled (Spencer) regcomp reads it. Returns the index past
 // its ']' or npos with *error set. A leading ']' or '-' (after any '^') is
@@ -305,17 +422,23 @@ std::size_t SkipEreBracket(std::string_view s, std::size_t i, std::string* error
   };
   if (j < n && s[j] == '^') ++j;
   if (j < n && (s[j] == ']' || s[j] == '-')) ++j;
-  // A symbol at s[*k]: one character, or a collating element "[.x.]".
+  // A symbol at s[*k]: one character, or a collating element "[.name.]".
   // Sets *value to the character as the engine compares it (a signed char:
-  // tested, [a-\xe9] is refused and [\xe9-\xf0] loads), or to kUnknown for
-  // a longer element name, whose value is not modelled. False when the
-  // element is not closed.
-  constexpr int kUnknown = 1000;
+  // tested, [a-\xe9] is refused and [\xe9-\xf0] loads). False with *error
+  // set for an element that is not closed or not a known name.
   auto symbol = [&](std::size_t* k, int* value) {
     if (*k + 1 < n && s[*k] == '[' && s[*k + 1] == '.') {
       const std::size_t close = s.find(".]", *k + 2);
-      if (close == std::string_view::npos) return false;
-      *value = close - *k - 2 == 1 ? static_cast<signed char>(s[*k + 2]) : kUnknown;
+      if (close == std::string_view::npos) {
+        *error = "brackets not balanced";
+        return false;
+      }
+      const std::optional<char> v = CollatingValue(s.substr(*k + 2, close - *k - 2));
+      if (!v) {
+        *error = "unknown collating element";
+        return false;
+      }
+      *value = static_cast<signed char>(*v);
       *k = close + 2;
       return true;
     }
@@ -327,18 +450,20 @@ std::size_t SkipEreBracket(std::string_view s, std::size_t i, std::string* error
       const char kind = s[j + 1];
       const std::size_t close = s.find(std::string{kind, ']'}, j + 2);
       if (close == std::string_view::npos) return fail("brackets not balanced");
+      const std::string_view name = s.substr(j + 2, close - j - 2);
       if (kind == ':') {
-        const std::string_view name = s.substr(j + 2, close - j - 2);
         bool known = false;
         for (std::string_view k : kPosixClasses) known = known || k == name;
         if (!known) return fail("unknown POSIX class name");
+      } else if (!CollatingValue(name)) {
+        return fail("unknown collating element");
       }
       j = close + 2;
       continue;
     }
     if (s[j] == '-') return fail("'-' starts a term inside a bracket expression (invalid range)");
     int start = 0;
-    if (!symbol(&j, &start)) return fail("brackets not balanced");
+    if (!symbol(&j, &start)) return std::string_view::npos;
     int finish = start;
     if (j + 1 < n && s[j] == '-' && s[j + 1] != ']') {
       ++j;
@@ -346,10 +471,10 @@ std::size_t SkipEreBracket(std::string_view s, std::size_t i, std::string* error
         finish = '-';
         ++j;
       } else if (!symbol(&j, &finish)) {
-        return fail("brackets not balanced");
+        return std::string_view::npos;
       }
     }
-    if (start != kUnknown && finish != kUnknown && start > finish) {
+    if (start > finish) {
       return fail("range out of order in a bracket expression");
     }
   }
@@ -360,6 +485,61 @@ std::size_t SkipEreBracket(std::string_view s, std::size_t i, std::string* error
 
 }  // namespace
 
+// The names of the named groups, "(?<n>", "(?'n'" and "(?P<n>", wherever
+// they are (PCRE2 resolves references to them after the whole pattern).
+std::vector<std::string_view> PcreGroupNames(std::string_view s) {
+  std::vector<std::string_view> names;
+  for (std::size_t k = s.find("(?"); k != std::string_view::npos; k = s.find("(?", k + 2)) {
+    std::size_t from = k + 2;
+    if (from < s.size() && s[from] == 'P') ++from;
+    if (from >= s.size() || (s[from] != '<' && s[from] != '\'')) continue;
+    if (s[from] == '<' && from + 1 < s.size() && (s[from + 1] == '=' || s[from + 1] == '!'))
+      continue;
+    const std::size_t end = s.find(s[from] == '<' ? '>' : '\'', from + 1);
+    if (end != std::string_view::npos) names.push_back(s.substr(from + 1, end - from - 1));
+  }
+  return names;
+}
+
+// A reference after \k or \g (s[i] is the letter): a group number, a
+// relative one (+n, -n) or a name, in <>, '' or {} (\g also takes bare
+// digits). Raises *max_number for numbers; the error for a reference that
+// cannot resolve (tested: "a\k<n>b", "a\k{b", "a\g<n>b" and "a(x)\g2b"
+// fail; "a(?<n>x)\k{n}b", "a(x)\g{-1}b" and "a(x)\g1b" compile).
+const char* PcreReferenceError(std::string_view s, std::size_t i,
+                               const std::vector<std::string_view>& names, unsigned* max_number,
+                               std::size_t* end) {
+  std::size_t k = i + 1;
+  std::string_view ref;
+  if (k < s.size() && (s[k] == '<' || s[k] == '\'' || s[k] == '{')) {
+    const char close = s[k] == '<' ? '>' : s[k] == '{' ? '}' : '\'';
+    const std::size_t c = s.find(close, k + 1);
+    if (c == std::string_view::npos) return "syntax error in subpattern name (missing terminator)";
+    ref = s.substr(k + 1, c - k - 1);
+    *end = c + 1;
+  } else {  // \g followed by digits, with an optional sign
+    std::size_t e = k;
+    if (e < s.size() && (s[e] == '+' || s[e] == '-')) ++e;
+    while (e < s.size() && IsDigit(s[e])) ++e;
+    ref = s.substr(k, e - k);
+    *end = e;
+  }
+  if (!ref.empty() && (ref[0] == '+' || ref[0] == '-')) return nullptr;  // relative
+  if (!ref.empty() && IsDigit(ref[0])) {
+    unsigned v = 0;
+    for (char d : ref) {
+      if (!IsDigit(d)) return "reference to non-existent subpattern";
+      v = v > 100000 ? v : v * 10 + static_cast<unsigned>(d - '0');
+    }
+    if (v > *max_number) *max_number = v;
+    return nullptr;
+  }
+  for (std::string_view n : names) {
+    if (n == ref) return nullptr;
+  }
+  return "reference to non-existent subpattern";
+}
+
 std::optional<std::string> PcreSyntaxError(std::string_view s, bool extended) {
   std::size_t depth = 0;
   bool repeatable = false;     // the previous item can take a quantifier
@@ -367,6 +547,7 @@ std::optional<std::string> PcreSyntaxError(std::string_view s, bool extended) {
   std::size_t i = 0;
   unsigned groups = 0;
   unsigned max_backref = 0;
+  const std::vector<std::string_view> names = PcreGroupNames(s);
   while (i < s.size()) {
     const char c = s[i];
     if (extended && (c == ' ' || c == '\t')) {
@@ -378,6 +559,14 @@ std::optional<std::string> PcreSyntaxError(std::string_view s, bool extended) {
       if (i + 1 >= s.size()) return "\\ at end of pattern";
       const char n = s[i + 1];
       if (const char* why = PcreEscapeError(n, i + 2 < s.size() ? s[i + 2] : 0, false)) return why;
+      if (n == 'k' || n == 'g') {
+        std::size_t end = i + 2;
+        if (const char* why = PcreReferenceError(s, i + 1, names, &max_backref, &end)) return why;
+        i = end;
+        repeatable = true;
+        after_quant = false;
+        continue;
+      }
       if (n == 'Q') {  // quoted to \E (or to the end): literal characters
         const std::size_t end = s.find("\\E", i + 2);
         i = end == std::string_view::npos ? s.size() : end + 2;

@@ -646,13 +646,16 @@ TEST(LintFormatTest, PosixBracketRangesMustRunForwards) {
     return "X:.+\\.amazon\\.com(" + bracket + ".*)?:.+\\.amazon\\.com([/?].*)?\n";
   };
   for (const char* ok : {"[a-z]", "[a-a]", "[%--]", "[a-]", "[[.a.]-b]", "[A-[:alpha:]]", "[^-a]",
-                         "[]a]", "[!--]", "[\xe9-\xf0]", "[[.space.]-a]"}) {
+                         "[]a]", "[!--]", "[\xe9-\xf0]", "[[.space.]-a]", "[[.BEL.]]", "[[.IS4.]]",
+                         "[[.hyphen-minus.]]", "[[=space=]]", "[[.left-curly-bracket.]]"}) {
     const auto f = LintMember("x.wdb", line(ok), Engine216());
     EXPECT_FALSE(HasError(f)) << ok << Describe(f);
   }
-  for (const char* bad : {"[:999-/?]", "[9-/]", "[z-a]", "[^z-a]", "[--/]", "[a-c-e]", "[]-a]",
-                          "[^]-a]", "[b-[.a.]]", "[[:alpha:]-z]", "[a-[:alpha:]]", "[[=a=]-z]",
-                          "[a--]", "[a-\xe9]", "[\xf0-\xe9]"}) {
+  for (const char* bad :
+       {"[:999-/?]", "[9-/]",     "[z-a]",         "[^z-a]",        "[--/]",         "[a-c-e]",
+        "[]-a]",     "[^]-a]",    "[b-[.a.]]",     "[[:alpha:]-z]", "[a-[:alpha:]]", "[[=a=]-z]",
+        "[a--]",     "[a-\xe9]",  "[\xf0-\xe9]",   "[[.foo.]]",     "[[.bel.]]",     "[[..]]",
+        "[[==]]",    "[[=foo=]]", "[[.tilde.]-a]", "[[.DEL.]-a]"}) {
     const auto f = LintMember("x.wdb", line(bad), Engine216());
     EXPECT_TRUE(HasCode(f, Code::kLintPhishRegex)) << bad << Describe(f);
   }
@@ -827,6 +830,18 @@ TEST(LintFormatTest, LdbSubsignatureKinds) {
       {"0/a[.n.]b/", true},
       {"0/a[=a=]b/", true},
       {"0/a[:x]b/", false},
+      // References by name or number (each tested).
+      {"0/a(?<n>x)\\k<n>b/", false},
+      {"0/a(?'n'x)\\k'n'b/", false},
+      {"0/a\\k<n>(?<n>x)b/", false},
+      {"0/a(x)\\g{-1}b/", false},
+      {"0/a(x)\\g{1}b/", false},
+      {"0/a\\k<n>b/", true},
+      {"0/a(?<n>x)\\k<m>b/", true},
+      {"0/a\\k{b/", true},
+      {"0/a\\g{1}b/", true},
+      {"0/a\\g<n>b/", true},
+      {"0/a(x)\\g2b/", true},
       {"0/\\d+[a-z]{2,3}(?:x|y)?/", false},
       {"0(<<6#hb2#>5)", false},
       {"0(>>#hb2#=0)", false},  // an empty shift is strtol's whole field (tested)

@@ -85,10 +85,16 @@ SuffixRun AlternativesSuffix(std::string_view re, std::size_t before, int depth)
 // The suffix extractor has its own parser, which ends the expression at an
 // unmatched ')' (the regex compiler takes that ')' as a literal). Tested:
 // "R:ab|cd)" loads, "X:....com([/?].*)?:.)+\\.amazon\\.com" has no suffix.
-// *empty_group: an unescaped "()" outside brackets comes before that end.
+// *empty_group: an unescaped "()" outside brackets, that fails the
+// extractor, comes before that end. The extractor fails on an empty group
+// unless it sits after a '|' of its own group or of an enclosing one: an
+// alternative that fails is dropped, not reported (tested: "R:ab|cd()",
+// "R:ab|()cd", "R:ab|c()d" and "R:x(ab|cd())" load; "R:ab()|cd",
+// "R:()ab|cd" and "R:abcd()" fail).
 std::string_view UpToUnmatchedClose(std::string_view s, bool* empty_group) {
   *empty_group = false;
-  std::size_t depth = 0;
+  // bars[d]: a '|' was seen in the group open at depth d (0: top level).
+  std::vector<bool> bars(1, false);
   for (std::size_t j = 0; j < s.size(); ++j) {
     if (s[j] == '\\') {
       ++j;
@@ -97,11 +103,16 @@ std::string_view UpToUnmatchedClose(std::string_view s, bool* empty_group) {
       if (e == std::string_view::npos) return s;
       j = e - 1;
     } else if (s[j] == '(') {
-      if (j + 1 < s.size() && s[j + 1] == ')') *empty_group = true;
-      ++depth;
+      if (j + 1 < s.size() && s[j + 1] == ')' &&
+          std::find(bars.begin(), bars.end(), true) == bars.end()) {
+        *empty_group = true;
+      }
+      bars.push_back(false);
     } else if (s[j] == ')') {
-      if (depth == 0) return s.substr(0, j);
-      --depth;
+      if (bars.size() == 1) return s.substr(0, j);
+      bars.pop_back();
+    } else if (s[j] == '|') {
+      bars.back() = true;
     }
   }
   return s;

@@ -596,14 +596,18 @@ TEST(LintFormatTest, PhishingRegexNeedsAStaticSuffix) {
 // Tested against libclamav 1.4.6: the suffix extractor refuses an empty
 // group anywhere before an unmatched ')', which the regex compiler accepts.
 TEST(LintFormatTest, PhishingRegexWithAnEmptyGroupIsRefused) {
+  // An empty group after a '|' of its own or an enclosing group only drops
+  // that alternative (each tested).
   for (const char* bad : {"x.pdb:R:a()b", "x.pdb:R:()ab|cd)", "x.pdb:R:a(b()c)d", "x.pdb:R:a()*b",
-                          "x.pdb:R:()", "x.gdb:R:a()b", "x.wdb:X:a()b", "x.wdb:Y:ab:a()b"}) {
+                          "x.pdb:R:()", "x.gdb:R:a()b", "x.wdb:X:a()b", "x.wdb:Y:ab:a()b",
+                          "x.pdb:R:ab()|cd", "x.pdb:R:x(ab()|cd)", "x.pdb:R:(ab|cd)()"}) {
     const std::string_view c = bad;
     const auto f = LintMember(c.substr(0, 5), std::string(c.substr(6)) + "\n", Engine216());
     EXPECT_TRUE(HasCode(f, Code::kLintPhishRegex)) << bad << Describe(f);
   }
-  for (const char* ok :
-       {"x.pdb:R:a[()]b", "x.pdb:R:a\\(\\)b", "x.pdb:R:ab)()c", "x.pdb:R:a( )b", "x.wdb:M:a()b"}) {
+  for (const char* ok : {"x.pdb:R:a[()]b", "x.pdb:R:a\\(\\)b", "x.pdb:R:ab)()c", "x.pdb:R:a( )b",
+                         "x.wdb:M:a()b", "x.pdb:R:ab|cd()", "x.pdb:R:ab|()cd", "x.pdb:R:ab|c()d",
+                         "x.pdb:R:x(ab|cd())", "x.pdb:R:ab|cd()()"}) {
     const std::string_view c = ok;
     const auto f = LintMember(c.substr(0, 5), std::string(c.substr(6)) + "\n", Engine216());
     EXPECT_FALSE(HasError(f)) << ok << Describe(f);

@@ -135,6 +135,16 @@ class LdbChecker final : public LineChecker {
       r.Fail(Code::kLintLdbLogic, "logical expression " + Quote(f[2]) + ": " + logic.error);
       return;
     }
+    if (logic.negative_index) {
+      // Tested: "(0&1&-2&3)&(4|1)" with 5 subsignatures loads, and clamscan
+      // dies with SIGSEGV scanning a file that matches subsignatures 0, 1
+      // and 3 (it reads the counter of subsignature 4294967294).
+      r.Fail(Code::kLintLdbNegativeIndex,
+             "logical expression " + Quote(f[2]) +
+                 " refers to a subsignature index of 2^31 or more (a negative number): the engine "
+                 "loads it, then crashes when it evaluates the signature during a scan");
+      return;
+    }
     const auto subsigs = static_cast<std::uint32_t>(f.size() - 3);
     const std::uint64_t needed = std::uint64_t{logic.max_index} + 1;
     if (needed != subsigs) {
@@ -358,6 +368,12 @@ class LdbChecker final : public LineChecker {
       }
       if (!lr.ok) {
         r.Fail(Code::kLintLdbPcre, where + "PCRE trigger " + Quote(trigger) + " is not a valid logical expression");
+        return;
+      }
+      if (lr.negative_index) {
+        r.Fail(Code::kLintLdbNegativeIndex,
+               where + "PCRE trigger " + Quote(trigger) +
+                   " refers to a subsignature index of 2^31 or more (a negative number)");
         return;
       }
       if (lr.max_index >= where.index) {

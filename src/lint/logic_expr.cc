@@ -29,9 +29,13 @@ namespace {
 constexpr std::uint64_t kStepsPerChar = 16;
 constexpr std::uint64_t kStepsBase = 4096;
 constexpr std::size_t kNoMatch = static_cast<std::size_t>(-1);
-// Subsignature indexes >= 2^31 come back from the engine as negative ints,
-// which it treats as a failure.
+// Subsignature indexes >= 2^31 come back from the engine as negative ints.
+// -1 (4294967295, or "-1" through sscanf's %u) is its failure value; any
+// other negative one is passed over by the MAX that combines the two sides
+// of an operator (tested: "(0&1&-2&3)&(4|1)" loads with 5 subsignatures,
+// "0&-1" fails; a lone "-2" leaves no index, and the count check fails).
 constexpr std::uint32_t kMaxIndex = 0x7fffffffu;
+constexpr std::uint32_t kFailureIndex = 0xffffffffu;
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
@@ -60,6 +64,8 @@ LogicResult ParseLogic(std::string_view s) {
   const std::uint64_t budget = kStepsBase + kStepsPerChar * s.size();
   std::uint64_t steps = 0;
   std::uint32_t max_index = 0;
+  bool any_index = false;
+  bool negative_index = false;
   auto fail = [&](std::string why) {
     out.error = std::move(why);
     out.steps = steps;
@@ -146,7 +152,12 @@ LogicResult ParseLogic(std::string_view s) {
           return fail(std::string("syntax error: missing number after '") + mod + "'");
         }
       }
-      if (id > kMaxIndex) return fail("subsignature index out of range");
+      if (id == kFailureIndex) return fail("subsignature index reads as -1");
+      if (id > kMaxIndex) {  // negative as an int: no index
+        negative_index = true;
+        continue;
+      }
+      any_index = true;
       if (id > max_index) max_index = id;
       continue;
     }
@@ -162,8 +173,10 @@ LogicResult ParseLogic(std::string_view s) {
     work.emplace_back(b + opoff + 1, rend);
     work.emplace_back(lstart, b + opoff);
   }
+  if (!any_index) return fail("no subsignature index that is not negative");
   out.ok = true;
   out.max_index = max_index;
+  out.negative_index = negative_index;
   out.steps = steps;
   return out;
 }

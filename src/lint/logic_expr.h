@@ -13,6 +13,7 @@ struct LogicResult {
   bool ok = false;
   bool too_complex = false;   // work cap hit: nothing is known
   std::uint32_t max_index = 0;  // highest subsignature index referenced
+  bool negative_index = false;  // an index of 2^31 or more (a negative int in the engine)
   std::uint64_t steps = 0;      // characters scanned, for tests of the cost
   std::string error;          // why it does not parse
 };

@@ -938,6 +938,27 @@ const LogicShape kLogicShapes[] = {
 // The cost per character does not grow with depth: nesting is linear. The
 // engine's own parser (and ours before this check) rescans each level, so a
 // 4 KB line nested 2000 deep cost ~4M steps and 3000 such lines a minute.
+// sscanf("%u") reads "-2" as 4294967294, an int -2 in the engine, which its
+// MAX passes over: "(0&1&-2&3)&(4|1)" loads with 5 subsignatures, and
+// clamscan then dies with SIGSEGV scanning a file that matches (tested).
+// "-1" is the engine's failure value and is refused at load.
+TEST(LintLogicTest, NegativeSubsignatureIndexIsRefusedThoughTheEngineLoadsIt) {
+  const std::string subsigs = ";6b6f74656b;616c61;7a6f6c77;7374656e;deadbeef\n";
+  auto lint = [&](const std::string& logic) {
+    return LintMember("x.ldb", "Sig1;Target:0;" + logic + subsigs, Engine216());
+  };
+  for (const char* crashes : {"(0&1&-2&3)&(4|1)", "(0&1&4294967294&3)&(4|1)",
+                              "(0&1&2147483648&3)&(4|1)", "(0&1&(-2|3))&4"}) {
+    const auto f = lint(crashes);
+    EXPECT_TRUE(HasCode(f, Code::kLintLdbNegativeIndex)) << crashes << Describe(f);
+  }
+  for (const char* refused : {"0&-1", "(0&1&4294967295&3)&(4|1)", "(-2&-3)"}) {
+    const auto f = lint(refused);
+    EXPECT_TRUE(HasCode(f, Code::kLintLdbLogic)) << refused << Describe(f);
+  }
+  EXPECT_FALSE(HasError(lint("(0&1&2&3)&(4|1)")));
+}
+
 TEST(LintLogicCostTest, EveryNestingShapeCostsAFewStepsPerCharacter) {
   for (const LogicShape& shape : kLogicShapes) {
     for (int depth : {10, 100, 5000}) {

@@ -27,7 +27,7 @@ constexpr std::uint32_t kDocFlevelFuzzy = 150;
 // Valid targets are 0..14; 15 and above are skipped.
 constexpr std::uint32_t kFirstUnsupportedTarget = 15;
 // Byte-compare: reference ids up to 64; hex byte length up to 18.
-constexpr std::uint64_t kMaxBcompRefId = 64;
+constexpr int kMaxBcompRefId = 64;
 constexpr std::uint64_t kMaxBcompHexLen = 18;
 // The literal trigger that bypasses the logic check of a PCRE subsig.
 constexpr std::string_view kPcreBypassTrigger = "7374756c747a676574737265676578";
@@ -405,11 +405,18 @@ class LdbChecker final : public LineChecker {
     const std::string_view id = s.substr(0, lp);
     std::uint64_t idv = 0;
     bool neg = false;
-    // An empty id reads as 0 (tested: "(0>>4#hb2#=0)" loads); a blank does not.
-    if (!AllDigits(id) || (!id.empty() && !StrtolWhole(id, 10, &idv, &neg))) {
+    // The id is read with strtol, which must stop at the '(' (an empty id
+    // reads as 0: "(0>>4#hb2#=0)" loads; " 5", "+5" and "-65" load too), and
+    // kept as a 16-bit signed number that may not exceed 64 (tested: 65,
+    // "+65" and 65601 are refused; 7374650, 4294967295, 65600 and -1 load).
+    if (!id.empty() && !StrtolWhole(id, 10, &idv, &neg)) {
       return fail("byte compare must start with a decimal subsignature id and '('");
     }
-    if (idv > kMaxBcompRefId) return fail("byte compare refers to a subsignature id above 64");
+    const auto ref = static_cast<std::int16_t>(AtoiAsUnsigned(id) & 0xffffu);
+    if (ref > kMaxBcompRefId) {
+      return fail("byte compare refers to subsignature " + std::to_string(ref) +
+                  " (the id as a 16-bit number), above 64");
+    }
     const std::size_t rp = s.find(')', lp);
     if (rp == std::string_view::npos) return fail("byte compare has no closing ')'");
     const std::string_view params = s.substr(lp + 1, rp - lp - 1);

@@ -851,6 +851,18 @@ TEST(LintFormatTest, LdbSubsignatureKinds) {
       {"0(>>#hb2#=0)", false},  // an empty shift is strtol's whole field (tested)
       {"0(<<#hb2#=0)", false},
       {"0(>>x#hb2#=0)", true},
+      // The reference id: strtol, then a 16-bit signed number up to 64 (tested).
+      {"64(>>4#hb2#=0)", false},
+      {"65(>>4#hb2#=0)", true},
+      {"+65(>>4#hb2#=0)", true},
+      {"65601(>>4#hb2#=0)", true},
+      {"-65(>>4#hb2#=0)", false},
+      {"65600(>>4#hb2#=0)", false},
+      {"7374650(>>4#hb2#=0)6e", false},
+      {"4294967295(>>4#hb2#=0)", false},
+      {" 5(>>4#hb2#=0)", false},
+      {"-(>>4#hb2#=0)", true},
+      {"5 (>>4#hb2#=0)", true},
       {"0(>>2#ib3#=1)", true},
       {"0(>>2#hi2#=1)", true},
       {"fuzzy_img#0123456789abcdef", false},

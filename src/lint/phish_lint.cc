@@ -283,7 +283,15 @@ class PhishChecker final : public LineChecker {
     // extractor stopped at an unmatched ')' (a trailing lone backslash
     // escapes it: "R:(ab|cd)\\" loads, "Y:.+\\" does not).
     std::string text(head);
-    if (head.size() == re.size()) text += '/';
+    if (head.size() == re.size()) {
+      text += '/';
+    } else if (!text.empty() && text.back() == '|') {
+      // The alternative the cut leaves empty yields nothing and is dropped
+      // (tested: "R:ba|)." and "R:ab|cd|)." load, "R:b|)." does not).
+      std::size_t slashes = 0;
+      while (slashes + 1 < text.size() && text[text.size() - 2 - slashes] == '\\') ++slashes;
+      if (slashes % 2 == 0) text.pop_back();
+    }
     if (AlternativesSuffix(text, 0, 0).min_length < kMinSuffix) {
       r.Fail(Code::kLintPhishNoSuffix,
              "regex " + Quote(re) +

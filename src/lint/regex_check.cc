@@ -579,8 +579,11 @@ std::optional<std::string> PcreSyntaxError(std::string_view s, bool extended) {
         if (v > max_backref) max_backref = v;
       }
       i += 2;
-      repeatable = true;
       after_quant = false;
+      if (n == 'E') continue;  // ignored: a quantifier applies to what came before
+      // Assertions take no quantifier (tested: "a\\b*b", "a\\b{2}b", "a\\B*b",
+      // "a\\A*b", "a\\z*b", "a\\Z*b", "a\\G*b" and "a\\K*b" fail to compile).
+      repeatable = std::string_view("bBAzZGK").find(n) == std::string_view::npos;
       continue;
     }
     if (c == '[') {

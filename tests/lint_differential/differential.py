@@ -14,6 +14,11 @@ agreement matrix and the disagreements.
 --logic N adds N generated .ldb lines whose logical expressions (nested up
 to hundreds of levels, mutated half the time) test the expression parser.
 
+--focus N adds N generated lines aimed at the readings where mutations of
+real lines rarely land: {...} gap tokens, POSIX bracket expressions (.wdb,
+.cdb), PCRE classes and escapes (.ldb), nested hex alternations and
+byte-compare reference ids.
+
 Exit status: 0 when there is no "cvdguard loads, libclamav refuses" case and
 at most --max-false-refusal percent of "cvdguard refuses, libclamav loads".
 """
@@ -251,6 +256,43 @@ def logic_cases(count, seed):
     return cases
 
 
+def focus_cases(count, seed):
+    """Random shapes for the parsers the engine reads its own way (see the
+    module docstring): one family per case, in turn."""
+    rng = random.Random(seed + 2)
+
+    def chars(alphabet, lo, hi):
+        return "".join(rng.choice(alphabet) for _ in range(rng.randrange(lo, hi)))
+
+    def nested(depth=1):
+        out = ""
+        for _ in range(rng.randrange(1, 4)):
+            if depth < 3 and rng.random() < 0.3:
+                out += "(" + "|".join(nested(depth + 1) for _ in range(rng.randrange(2, 4))) + ")"
+            else:
+                out += chars("abcd?", 0, 4)
+        return out
+
+    families = [
+        lambda: ("ndb", "T.A:0:*:aabb{" + chars("0123456789-+ x", 0, 6) + "}ccdd"
+                 + ("{" + chars("0123456789-", 0, 5) + "}eeff" if rng.random() < 0.3 else "")),
+        lambda: ("wdb", "X:.+\\.amazon\\.com([" + chars("az09-]^[.:=\\/%!Z", 1, 7)
+                 + "].*)?:.+\\.amazon\\.com([/?].*)?"),
+        lambda: ("cdb", "Sig.A:CL_TYPE_ZIP:*:ab[" + chars("az09-]^[.:=\\/%!Z", 1, 7)
+                 + "]cd:*:*:*:*:*:*"),
+        lambda: ("ldb", "T;Engine:81-255,Target:0;0&1;aabbccdd;0/a["
+                 + chars("az09-]^[.:=\\/%!dwxnqzEQpL{}", 1, 7) + "]b/"),
+        lambda: ("ldb", "T;Engine:81-255,Target:0;0&1;aabbccdd;0/a"
+                 + chars("ab\\\\qzgkEQpLN{}[]()|*+?.^$-:<>'", 1, 8) + "b/"),
+        lambda: ("ndb", "T.A:0:*:aabb(" + "|".join(nested() for _ in range(rng.randrange(2, 4)))
+                 + ")eeff"),
+        lambda: ("ldb", "T;Engine:81-255,Target:0;0&1;aabbccdd;"
+                 + chars("0123456789-+ ", 0, 5) + "(>>4#hb2#=0)"),
+        lambda: ("pdb", "R:" + chars("ab|()[].", 1, 9)),
+    ]
+    return [(*families[i % len(families)](), "") for i in range(count)]
+
+
 def pack_cud(db, member, data):
     """An unsigned .cud holding COPYING, <db>.info (no DSIG) and one member,
     in the layout cvdguard's builder writes: what the engine loads from an
@@ -305,6 +347,7 @@ def main():
     ap.add_argument("--probe", required=True, help="path to cvdguard_lint_probe")
     ap.add_argument("--sample", type=int, default=300, help="number of cases (default 300)")
     ap.add_argument("--logic", type=int, default=0, help="extra generated logical-expression cases")
+    ap.add_argument("--focus", type=int, default=0, help="extra generated cases for the engine's own readings")
     ap.add_argument("--seed", type=int, default=20261124, help="random seed (deterministic)")
     ap.add_argument("--jobs", type=int, default=2, help="parallel clamscan processes")
     ap.add_argument("--max-false-refusal", type=float, default=1.0, help="percent allowed")
@@ -313,7 +356,8 @@ def main():
     args = ap.parse_args()
 
     t0 = time.time()
-    cases = make_cases(args.sample, args.seed) + logic_cases(args.logic, args.seed)
+    cases = (make_cases(args.sample, args.seed) + logic_cases(args.logic, args.seed)
+             + focus_cases(args.focus, args.seed))
     ours = lint(args.probe, cases)
     with tempfile.TemporaryDirectory(prefix="lintdiff") as wd:
         with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as ex:

@@ -62,7 +62,8 @@ constexpr std::string_view kPcreEscapeLetters = "abcdefhnrstvwxzABCDEGHKNQRSVWXZ
 // Inside a class: these stand alone (\o, \p, \P and \Q need more).
 constexpr std::string_view kPcreClassEscapeLetters = "abcdefghnrstvwxDEHSVW";
 // The one-letter property names (\pL).
-constexpr std::string_view kPcreShortProperties = "CLMNPSZ";
+// Case does not matter (tested: "\\pz" and "\\pl" compile, "\\pq" does not).
+constexpr std::string_view kPcreShortProperties = "CLMNPSZclmnpsz";
 
 bool IsAsciiLetter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
@@ -85,6 +86,8 @@ const char* PcreEscapeError(char e, char next, bool in_class) {
     }
     return "unrecognized character follows \\";
   }
+  // Tested: "a\\Nb" compiles, "a\\N{b" and "a\\N{U+41}b" do not.
+  if (e == 'N' && next == '{') return "\\N{...} is not supported";
   if (kPcreEscapeLetters.find(e) != std::string_view::npos) return nullptr;
   if (e == 'g') {
     return next != 0 && std::string_view("0123456789{<'+-").find(next) != std::string_view::npos
@@ -234,9 +237,34 @@ bool ReadPcreClassItem(std::string_view s, std::size_t* j, PcreClassItem* item,
     case 'e':
       *item = {PcreClassItem::kChar, 27};
       return true;
+    case '0':
+    case '1':
+    case '2':
+    case '3':
+    case '4':
+    case '5':
+    case '6':
+    case '7': {
+      // Octal, up to 3 digits, at most \377 (tested: [\2-\1], [%-\00] and
+      // [\101-\100] are out of order, [\777-a] is too large).
+      unsigned v = static_cast<unsigned>(e - '0');
+      for (int k = 0; k < 2 && *j < n && s[*j] >= '0' && s[*j] <= '7'; ++k, ++*j) {
+        v = v * 8 + static_cast<unsigned>(s[*j] - '0');
+      }
+      if (v > 0377) {
+        *error = "octal value is greater than \\377";
+        return false;
+      }
+      *item = {PcreClassItem::kChar, v};
+      return true;
+    }
+    case '8':
+    case '9':  // the digit itself (tested: [\9-\8] is out of order)
+      *item = {PcreClassItem::kChar, static_cast<unsigned char>(e)};
+      return true;
     default:
-      if (IsDigit(e) || (e >= 'A' && e <= 'Z') || (e >= 'a' && e <= 'z')) {
-        item->kind = PcreClassItem::kUnknownChar;  // octal, \c, \o{}, ...: not modelled
+      if ((e >= 'A' && e <= 'Z') || (e >= 'a' && e <= 'z')) {
+        item->kind = PcreClassItem::kUnknownChar;  // \c, \o{}, ...: not modelled
       } else {
         *item = {PcreClassItem::kChar, static_cast<unsigned char>(e)};
       }

@@ -835,6 +835,17 @@ TEST(LintFormatTest, LdbSubsignatureKinds) {
       {"0/a[.n.]b/", true},
       {"0/a[=a=]b/", true},
       {"0/a[:x]b/", false},
+      // Octal class members, one-letter properties in either case, \N{ (tested).
+      {"0/a[\\2-\\1]b/", true},
+      {"0/a[%-\\00]b/", true},
+      {"0/a[\\777-a]b/", true},
+      {"0/a[\\9-\\8]b/", true},
+      {"0/a[\\1-\\2]b/", false},
+      {"0/a[\\0-a]b/", false},
+      {"0/a\\pzb/", false},
+      {"0/a\\pqb/", true},
+      {"0/a\\N{b/", true},
+      {"0/a\\Nb/", false},
       // Assertions take no quantifier; \E is ignored (each tested).
       {"0/a\\b*b/", true},
       {"0/a\\b{2}b/", true},

@@ -297,7 +297,9 @@ TEST(LintFormatTest, RealBytecodesPassAndTheirCountsMustMatchTheBody) {
                                    &error))
       << error;
   int seen = 0;
-  for (const auto& [name, content] : members) {
+  for (const auto& member : members) {
+    const std::string& name = member.first;
+    const std::string& content = member.second;  // a plain reference: lambdas below capture it
     if (!name.ends_with(".cbc")) continue;
     ++seen;
     const auto f = LintMember(name, content, Engine216());

@@ -85,37 +85,64 @@ SuffixRun AlternativesSuffix(std::string_view re, std::size_t before, int depth)
 // The suffix extractor has its own parser, which ends the expression at an
 // unmatched ')' (the regex compiler takes that ')' as a literal). Tested:
 // "R:ab|cd)" loads, "X:....com([/?].*)?:.)+\\.amazon\\.com" has no suffix.
-// *empty_group: an unescaped "()" outside brackets, that fails the
-// extractor, comes before that end. The extractor fails on an empty group
-// unless it sits after a '|' of its own group or of an enclosing one: an
-// alternative that fails is dropped, not reported (tested: "R:ab|cd()",
-// "R:ab|()cd", "R:ab|c()d" and "R:x(ab|cd())" load; "R:ab()|cd",
-// "R:()ab|cd" and "R:abcd()" fail).
-std::string_view UpToUnmatchedClose(std::string_view s, bool* empty_group) {
-  *empty_group = false;
-  // bars[d]: a '|' was seen in the group open at depth d (0: top level).
-  std::vector<bool> bars(1, false);
+// What the extractor parses of the regex, with the loader's '/' appended when
+// it reaches the end. An empty group "()" fails the extractor unless it sits
+// after a '|' of its own group or of an enclosing one: then the alternative
+// from that '|' on is dropped and the parse ends there (tested: "R:ab|cd()",
+// "R:ab|()cd", "R:ab|c()d", "R:baa|()" and "R:x(ab|cd())" load; "R:ab()|cd",
+// "R:()ab|cd" and "R:abcd()" fail). An alternative that an unmatched ')'
+// leaves empty is dropped too (tested: "R:ba|)." and "R:ab|cd|)." load,
+// "R:b|)." does not).
+struct ExtractorText {
+  std::string text;
+  bool empty_group = false;  // the extractor fails
+};
+
+ExtractorText ExtractorView(std::string_view s) {
+  ExtractorText out;
+  // bars[d]: where the last '|' of the group open at depth d is (0: the top
+  // level), npos before any.
+  std::vector<std::size_t> bars(1, std::string_view::npos);
   for (std::size_t j = 0; j < s.size(); ++j) {
     if (s[j] == '\\') {
       ++j;
     } else if (s[j] == '[') {
       const std::size_t e = BracketEnd(s, j);
-      if (e == std::string_view::npos) return s;
+      if (e == std::string_view::npos) break;
       j = e - 1;
     } else if (s[j] == '(') {
-      if (j + 1 < s.size() && s[j + 1] == ')' &&
-          std::find(bars.begin(), bars.end(), true) == bars.end()) {
-        *empty_group = true;
+      if (j + 1 < s.size() && s[j + 1] == ')') {
+        std::size_t level = bars.size();
+        while (level > 0 && bars[level - 1] == std::string_view::npos) --level;
+        if (level == 0) {
+          out.empty_group = true;
+          return out;
+        }
+        out.text = std::string(s.substr(0, bars[level - 1])) + std::string(level - 1, ')');
+        return out;
       }
-      bars.push_back(false);
+      bars.push_back(std::string_view::npos);
     } else if (s[j] == ')') {
-      if (bars.size() == 1) return s.substr(0, j);
+      if (bars.size() == 1) {
+        out.text = std::string(s.substr(0, j));
+        if (!out.text.empty() && out.text.back() == '|') {
+          std::size_t slashes = 0;
+          while (slashes + 1 < out.text.size() && out.text[out.text.size() - 2 - slashes] == '\\') {
+            ++slashes;
+          }
+          if (slashes % 2 == 0) out.text.pop_back();
+        }
+        return out;
+      }
       bars.pop_back();
     } else if (s[j] == '|') {
-      bars.back() = true;
+      bars.back() = j;
     }
   }
-  return s;
+  // The '/' the loader appends is part of the last suffix (a trailing lone
+  // backslash escapes it: "R:(ab|cd)\\" loads, "Y:.+\\" does not).
+  out.text = std::string(s) + '/';
+  return out;
 }
 
 // Members of the bracket expression b[begin, end) as the suffix extractor
@@ -270,28 +297,15 @@ class PhishChecker final : public LineChecker {
       r.Fail(Code::kLintPhishRegex, "regex " + Quote(re) + " does not compile: " + *e);
       return;
     }
-    bool empty_group = false;
-    std::string_view head = UpToUnmatchedClose(re, &empty_group);
     // The suffix extractor refuses an empty group (tested: "R:a()b",
-    // "R:a(b()c)d" fail, "R:a[()]b", "R:a\(\)b" and "R:ab)()c" load), though
-    // the compiler accepts one (".cdb" "()ab" loads).
-    if (empty_group) {
+    // "R:a(b()c)d" fail, "R:a[()]b", "R:a\\(\\)b" and "R:ab)()c" load), though
+    // the compiler accepts one (".cdb" "()ab" loads); see ExtractorView.
+    const ExtractorText view = ExtractorView(re);
+    if (view.empty_group) {
       r.Fail(Code::kLintPhishRegex, "regex " + Quote(re) + " has an empty group '()'");
       return;
     }
-    // The '/' the loader appends is part of the last suffix unless the
-    // extractor stopped at an unmatched ')' (a trailing lone backslash
-    // escapes it: "R:(ab|cd)\\" loads, "Y:.+\\" does not).
-    std::string text(head);
-    if (head.size() == re.size()) {
-      text += '/';
-    } else if (!text.empty() && text.back() == '|') {
-      // The alternative the cut leaves empty yields nothing and is dropped
-      // (tested: "R:ba|)." and "R:ab|cd|)." load, "R:b|)." does not).
-      std::size_t slashes = 0;
-      while (slashes + 1 < text.size() && text[text.size() - 2 - slashes] == '\\') ++slashes;
-      if (slashes % 2 == 0) text.pop_back();
-    }
+    const std::string& text = view.text;
     if (AlternativesSuffix(text, 0, 0).min_length < kMinSuffix) {
       r.Fail(Code::kLintPhishNoSuffix,
              "regex " + Quote(re) +

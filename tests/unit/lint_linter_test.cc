@@ -628,14 +628,15 @@ TEST(LintFormatTest, PhishingRegexAlternativesNeedTwoCharacterSuffixes) {
       "R:^ab|cd",      "R:ab|.(c|d)e", "R:.[ab]c|de",  "R:(a|b)(c|d)|ef", "R:.(a|b)(c|d)|ef",
       "R:a^|cd",       "R:^a|cd",      "R:(a|b)+c|de", "R:ab[c-]",        "R:ab[c:]",
       "R:ab[-c]",      "R:ab[c-e]",    "R:a",          "R:ab|cd)",        "R:ba|).",
-      "R:ab|cd|)."};
+      "R:ab|cd|).",    "R:baa|()",     "R:x(a|cd())"};
   const std::vector<const char*> refused = {
       "R:a|cd",       "R:,|cd)",          "R:a|cd)",       "R:ab|c)",      "R:a.c|de",
       "R:(a|b)|cd",   "R:ab|e|cd",        "R:ab|c+|de",    "R:ab|[cd]|ef", "R:.[ab]|cd",
       "R:\\.|ab",     "R:ab|.c)",         "R:.*(a|bc)|ef", "R:a+|cd",      "R:.b+|cd",
       "R:x(a|.b)|cd", "R:(ab)?|cd",       "R:.(b)|cd",     "R:a$|cd",      "R:$|cd",
       "R:ab|c$)",     "R:x(a|b)?|cd",     "R:x(a|b)*c|de", "R:.(a|b)+|de", "R:ab[17-]",
-      "R:ab[c:17-]",  "R:17-]:ab[c:17-]", "R:ab[a-z]",     "Rz(ab|cW:d)",  "R:b|)."};
+      "R:ab[c:17-]",  "R:17-]:ab[c:17-]", "R:ab[a-z]",     "Rz(ab|cW:d)",  "R:b|).",
+      "R:b|()"};
   for (const bool refuse : {false, true}) {
     for (const char* line : refuse ? refused : loads) {
       const auto f = LintMember("x.pdb", std::string(line) + "\n", Engine216());

@@ -124,7 +124,8 @@ struct PcreClassItem {
 };
 
 // Reads the item at s[*j] and moves past it. False when the class is cut
-// short (a trailing backslash), or *error is set for a bad [:name:].
+// short (a trailing backslash, an unclosed \Q), or with *error set for an
+// item PCRE2 refuses (a bad [:name:], a collating element, an escape).
 bool ReadPcreClassItem(std::string_view s, std::size_t* j, PcreClassItem* item,
                        std::string* error) {
   const std::size_t n = s.size();

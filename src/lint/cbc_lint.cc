@@ -42,7 +42,6 @@ constexpr std::uint64_t kSkippedBodyBuffer = 4096;
 constexpr std::uint64_t kFirstTypeId = 69;
 constexpr std::uint64_t kTypesNotInTable = 5;
 constexpr unsigned kTypeKindFunction = 1;
-constexpr unsigned kTypeKindPackedStruct = 3;
 constexpr unsigned kTypeKindArray = 4;
 constexpr unsigned kTypeKindPointer = 5;
 // How much of the type table line is kept for the check (the linter holds
@@ -123,6 +122,33 @@ class HeaderReader {
   std::size_t pos_;
   std::string error_;
 };
+
+// One type-table entry at the reader's position (see kFirstTypeId); the
+// reason the engine refuses it, if it does. Type ids must be below id_limit.
+std::optional<std::string> ReadTypeEntry(HeaderReader& h, std::uint64_t id_limit) {
+  auto type_id = [&]() -> std::optional<std::string> {
+    std::uint64_t id = 0;
+    if (!h.Number(&id)) return h.error();
+    if (id >= id_limit) {
+      return "type id " + std::to_string(id) + " is not below " + std::to_string(id_limit);
+    }
+    return std::nullopt;
+  };
+  std::uint64_t kind = 0;
+  std::uint64_t count = 0;
+  if (!h.Nibbles(1, &kind)) return h.error();
+  if (kind == kTypeKindPointer) return type_id();
+  if (kind < kTypeKindFunction || kind > kTypeKindArray) {
+    return "invalid type kind " + std::to_string(kind);
+  }
+  if (!h.Number(&count)) return h.error();
+  if (kind == kTypeKindArray) return type_id();  // `count` is the array's length
+  if (kind == kTypeKindFunction && count == 0) return "a function type without a return type";
+  for (std::uint64_t k = 0; k < count; ++k) {
+    if (std::optional<std::string> why = type_id()) return why;
+  }
+  return std::nullopt;
+}
 
 class CbcChecker final : public LineChecker {
  public:
@@ -326,52 +352,17 @@ class CbcChecker final : public LineChecker {
     if (types_ == 0) return refuse("the header declares 0 types");
     const std::uint64_t entries = types_ > kTypesNotInTable ? types_ - kTypesNotInTable : 0;
     const std::uint64_t id_limit = types_ + kFirstTypeId;
-    std::uint64_t read = 0;
-    auto type_id = [&](std::string* why) {
-      std::uint64_t id = 0;
-      if (!h.Number(&id)) {
-        *why = h.error();
-        return false;
-      }
-      if (id >= id_limit) {
-        *why = "type id " + std::to_string(id) + " is not below " + std::to_string(id_limit);
-        return false;
-      }
-      return true;
-    };
     // Each entry takes at least two characters, so a count above what the
     // line can hold ends the loop at the line's end.
-    for (; read < entries; ++read) {
-      std::string why;
-      std::uint64_t kind = 0, count = 0;
+    for (std::uint64_t read = 0; read < entries; ++read) {
       if (h.pos() >= text.size()) {
         return refuse("the header declares " + std::to_string(types_) + " types (" +
                       std::to_string(entries) + " table entries) but line 3 ends after " +
                       std::to_string(read));
       }
-      if (!h.Nibbles(1, &kind)) {
-        return refuse("entry " + std::to_string(read + 1) + ": " + h.error());
+      if (std::optional<std::string> why = ReadTypeEntry(h, id_limit)) {
+        return refuse("entry " + std::to_string(read + 1) + ": " + *why);
       }
-      bool ok = true;
-      if (kind >= kTypeKindFunction && kind <= kTypeKindPackedStruct) {
-        ok = h.Number(&count);
-        if (!ok) why = h.error();
-        if (ok && kind == kTypeKindFunction && count == 0) {
-          ok = false;
-          why = "a function type without a return type";
-        }
-        for (std::uint64_t k = 0; ok && k < count; ++k) ok = type_id(&why);
-      } else if (kind == kTypeKindArray) {
-        ok = h.Number(&count);
-        if (!ok) why = h.error();
-        ok = ok && type_id(&why);
-      } else if (kind == kTypeKindPointer) {
-        ok = type_id(&why);
-      } else {
-        ok = false;
-        why = "invalid type kind " + std::to_string(kind);
-      }
-      if (!ok) return refuse("entry " + std::to_string(read + 1) + ": " + why);
     }
     // The engine ignores what follows the declared entries (tested), but a
     // header that declares too few types leaves real entries there, and the

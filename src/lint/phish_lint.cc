@@ -298,7 +298,7 @@ class PhishChecker final : public LineChecker {
       return;
     }
     // The suffix extractor refuses an empty group (tested: "R:a()b",
-    // "R:a(b()c)d" fail, "R:a[()]b", "R:a\\(\\)b" and "R:ab)()c" load), though
+    // "R:a(b()c)d" fail, "R:a[()]b", "R:a\(\)b" and "R:ab)()c" load), though
     // the compiler accepts one (".cdb" "()ab" loads); see ExtractorView.
     const ExtractorText view = ExtractorView(re);
     if (view.empty_group) {

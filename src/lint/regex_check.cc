@@ -2,6 +2,7 @@
 // explicit depth counter (no recursion), so any input is linear time.
 #include "lint/regex_check.h"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cstdint>
@@ -54,6 +55,11 @@ bool ParseBound(std::string_view s, std::size_t i, unsigned* lo, unsigned* hi, b
 constexpr std::array<std::string_view, 12> kPosixClasses = {
     "alnum", "alpha", "blank", "cntrl", "digit", "graph",
     "lower", "print", "punct", "space", "upper", "xdigit"};
+
+// A POSIX class name both regex engines know ("[:alpha:]").
+bool IsPosixClassName(std::string_view name) {
+  return std::find(kPosixClasses.begin(), kPosixClasses.end(), name) != kPosixClasses.end();
+}
 
 // PCRE2's escapes, as libclamav 1.4.6's PCRE2 compiles them (each letter
 // tested alone, inside and outside a class). Outside a class these letters
@@ -150,8 +156,9 @@ bool ReadPcreClassItem(std::string_view s, std::size_t* j, PcreClassItem* item,
     }
     const std::size_t close = s.find(":]", *j + 2);  // found: LooksLikePosixSyntax
     const std::string_view name = s.substr(*j + 2, close - *j - 2);
-    bool known = !name.empty() && name[0] == '^';
-    for (std::string_view k : kPosixClasses) known = known || k == name || name == "word";
+    // PCRE2 also knows "word" and a negated "^name".
+    const bool known =
+        IsPosixClassName(name) || name == "word" || (!name.empty() && name[0] == '^');
     if (!known) {
       *error = "unknown POSIX class name";
       return false;
@@ -481,9 +488,7 @@ std::size_t SkipEreBracket(std::string_view s, std::size_t i, std::string* error
       if (close == std::string_view::npos) return fail("brackets not balanced");
       const std::string_view name = s.substr(j + 2, close - j - 2);
       if (kind == ':') {
-        bool known = false;
-        for (std::string_view k : kPosixClasses) known = known || k == name;
-        if (!known) return fail("unknown POSIX class name");
+        if (!IsPosixClassName(name)) return fail("unknown POSIX class name");
       } else if (!CollatingValue(name)) {
         return fail("unknown collating element");
       }
@@ -512,8 +517,6 @@ std::size_t SkipEreBracket(std::string_view s, std::size_t i, std::string* error
   return j + 1;
 }
 
-}  // namespace
-
 // The names of the named groups, "(?<n>", "(?'n'" and "(?P<n>", wherever
 // they are (PCRE2 resolves references to them after the whole pattern).
 std::vector<std::string_view> PcreGroupNames(std::string_view s) {
@@ -522,8 +525,9 @@ std::vector<std::string_view> PcreGroupNames(std::string_view s) {
     std::size_t from = k + 2;
     if (from < s.size() && s[from] == 'P') ++from;
     if (from >= s.size() || (s[from] != '<' && s[from] != '\'')) continue;
-    if (s[from] == '<' && from + 1 < s.size() && (s[from + 1] == '=' || s[from + 1] == '!'))
+    if (s[from] == '<' && from + 1 < s.size() && (s[from + 1] == '=' || s[from + 1] == '!')) {
       continue;
+    }
     const std::size_t end = s.find(s[from] == '<' ? '>' : '\'', from + 1);
     if (end != std::string_view::npos) names.push_back(s.substr(from + 1, end - from - 1));
   }
@@ -568,6 +572,8 @@ const char* PcreReferenceError(std::string_view s, std::size_t i,
   }
   return "reference to non-existent subpattern";
 }
+
+}  // namespace
 
 std::optional<std::string> PcreSyntaxError(std::string_view s, bool extended) {
   std::size_t depth = 0;
